@@ -1,0 +1,42 @@
+/* ctx.h - the host object (struct pgpstep_ctx) and its logging.  */
+#ifndef PGPSTEP_CTX_H
+#define PGPSTEP_CTX_H
+
+#include <pthread.h>
+#include <pgpstep/host.h>
+
+struct loaded_module;
+
+struct pgpstep_ctx
+{
+  int verbosity;
+  pgpstep_log_cb_t log_cb;
+  void *log_opaque;
+  char *secrets_dir;            /* May be NULL.  */
+  char *spool_dir;              /* Never NULL.  */
+
+  /* The services table handed to every module.  */
+  struct pgpstep_host services;
+
+  /* Serialises plugin and pipeline loading.  */
+  pthread_mutex_t load_lock;
+
+  /* Loaded modules (loader.c), in load order.  */
+  struct loaded_module *modules;
+  unsigned int nmodules;
+
+  /* Live pipelines; pgpstep_release refuses to unload modules in use. */
+  unsigned int npipelines;
+};
+
+/* Log TEXT at LEVEL for STEP (may be NULL) through the host's sink.  */
+void host_log (struct pgpstep_ctx *ctx, int level, const char *step,
+               const char *fmt, ...)
+  __attribute__ ((format (printf, 4, 5)));
+void host_logv (struct pgpstep_ctx *ctx, int level, const char *step,
+                const char *fmt, va_list ap);
+
+/* Fill SVC with the host's service functions (services.c).  */
+void services_init (struct pgpstep_host *svc);
+
+#endif /*PGPSTEP_CTX_H*/

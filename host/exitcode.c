@@ -1,0 +1,1 @@
+/* exitcode.c - placeholder */

@@ -1,0 +1,1 @@
+/* stepconfig.c - placeholder */
