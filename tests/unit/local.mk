@@ -1,1 +1,5 @@
-# tests/unit/local.mk
+# tests/unit/local.mk - CMocka unit tests, one fragment per area.
+include tests/unit/loader.mk
+include tests/unit/descriptor.mk
+include tests/unit/run.mk
+include tests/unit/headers.mk
