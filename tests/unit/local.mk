@@ -3,3 +3,5 @@ include tests/unit/loader.mk
 include tests/unit/descriptor.mk
 include tests/unit/run.mk
 include tests/unit/headers.mk
+include tests/unit/openpgp.mk
+include tests/unit/gpgrun.mk

@@ -1,0 +1,1 @@
+# plugins/openpgp/local.mk - the OpenPGP engine (convenience library)

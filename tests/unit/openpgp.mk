@@ -1,0 +1,1 @@
+# tests/unit/openpgp.mk - engine unit tests (status, armor, packets)
