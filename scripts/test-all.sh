@@ -1,0 +1,85 @@
+#!/bin/sh
+# test-all.sh - build and run the whole test suite (the README's test
+# command; CI runs it too).  Legs:
+#   1. build + make check           (_build/main)
+#   2. make distcheck               (tarball builds, tests, installs,
+#                                    out-of-tree plugin SDK check)
+#   3. ASan + UBSan build + make check (_build/asan)
+#   4. unit tests under valgrind memcheck
+# Prints the time each leg takes and a closing "N passed, N failed".
+set -u
+top=$(cd "$(dirname "$0")/.." && pwd)
+cd "$top"
+jobs=$(nproc 2>/dev/null || echo 2)
+status=0
+legs_failed=
+
+sh scripts/deps.sh || exit 1
+sh scripts/bootstrap.sh || exit 1
+
+leg () {
+  name=$1; shift
+  start=$(date +%s)
+  echo "=== leg $name"
+  if "$@"; then result=ok; else result=FAILED; status=1; legs_failed="$legs_failed $name"; fi
+  echo "=== leg $name: $result in $(( $(date +%s) - start )) s"
+}
+
+build_check () {
+  dir=$1; shift
+  mkdir -p "$dir" && cd "$dir" || return 1
+  { [ -f Makefile ] || "$top/configure" -q "$@"; } \
+    && make -j"$jobs" >/dev/null \
+    && make -j"$jobs" check
+  rc=$?
+  [ $rc -ne 0 ] && [ -f test-suite.log ] && cat test-suite.log
+  cd "$top"
+  return $rc
+}
+
+distcheck () {
+  cd _build/main && make -j"$jobs" distcheck >distcheck.log 2>&1
+  rc=$?
+  grep -E '^(# (TOTAL|PASS|FAIL|ERROR|SKIP)|installcheck:|=+ *$|pgpstep-.* archives ready)' distcheck.log | tail -n 20
+  [ $rc -ne 0 ] && tail -n 60 distcheck.log
+  cd "$top"
+  return $rc
+}
+
+valgrind_unit () {
+  cd _build/main || return 1
+  rc=0
+  for t in tests/unit/t-*; do
+    case $t in *.*) continue;; esac
+    [ -x "$t" ] || continue
+    if PGPSTEP_TEST_VALGRIND=1 top_builddir=$(pwd) top_srcdir="$top" \
+       ./libtool --mode=execute valgrind -q --leak-check=full \
+         --errors-for-leak-kinds=definite --error-exitcode=99 \
+         "$t" >"$t.vg.log" 2>&1; then
+      echo "PASS: valgrind $t"
+    else
+      echo "FAIL: valgrind $t"; tail -n 40 "$t.vg.log"; rc=1
+    fi
+  done
+  cd "$top"
+  return $rc
+}
+
+leg check build_check _build/main
+leg distcheck distcheck
+leg asan build_check _build/asan --enable-sanitizers
+leg valgrind valgrind_unit
+
+# One closing line over all legs' automake results.
+pass=0; fail=0
+for log in _build/main/test-suite.log _build/asan/test-suite.log; do
+  [ -f "$log" ] || continue
+  p=$(sed -n 's/^# PASS: *//p' "$log" | head -n 1)
+  f=$(sed -n 's/^# FAIL: *//p' "$log" | head -n 1)
+  e=$(sed -n 's/^# ERROR: *//p' "$log" | head -n 1)
+  pass=$((pass + ${p:-0})); fail=$((fail + ${f:-0} + ${e:-0}))
+done
+[ $status -ne 0 ] && [ $fail -eq 0 ] && fail=1
+[ -n "$legs_failed" ] && echo "failed legs:$legs_failed"
+echo "$pass passed, $fail failed"
+exit $status
