@@ -1,1 +1,594 @@
-/* cli-run.c - placeholder */
+/* cli-run.c - "pgpstep run": one message through a pipeline.  */
+#include <config.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <sys/stat.h>
+
+#include "cli.h"
+#include "outfile.h"
+
+/* Upper bounds for files read whole.  */
+#define HEADER_FILE_MAX (64u * 1024)
+#define HEADERS_JSON_MAX (1024u * 1024)
+
+/* One of --header, --header-file, --headers, kept in command-line
+ * order so that a later one overrides an earlier one.  */
+struct header_arg
+{
+  int option;
+  const char *arg;
+};
+
+struct run_args
+{
+  const char *pipeline;
+  const char *input;            /* NULL: stdin.  */
+  const char *output;           /* NULL: stdout.  */
+  const char *headers_out;      /* NULL: none; "-": stdout.  */
+  int overwrite;
+  mode_t mode;
+  unsigned int timeout_ms;
+  struct header_arg *headers;
+  unsigned int nheaders;
+};
+
+enum
+  {
+    OPT_OVERWRITE = 256, OPT_MODE, OPT_TIMEOUT, OPT_HEADER,
+    OPT_HEADER_FILE, OPT_HEADERS, OPT_HEADERS_OUT
+  };
+
+
+void
+cli_run_help (FILE *fp)
+{
+  fputs (
+"Usage: pgpstep run PIPELINE [OPTIONS]\n"
+"Run one message through the pipeline described by the file PIPELINE.\n"
+"\n"
+"The output becomes visible only when every step succeeded: an output\n"
+"file is written to a temporary file in its directory and renamed into\n"
+"place; stdout output is spooled and written at the end.  On failure\n"
+"nothing is written and no temporary file remains.\n"
+"\n"
+"Options:\n"
+"  -i, --input FILE          read the message from FILE\n"
+"                            ('-': stdin, the default)\n"
+"  -o, --output FILE         write the result to FILE\n"
+"                            ('-': stdout, the default)\n"
+"      --overwrite           replace an existing output file (atomically)\n"
+"      --mode OCTAL          permission bits of the output files\n"
+"                            (default 0600; the umask does not apply)\n"
+"      --timeout SECONDS     fail the message when it takes longer\n"
+"                            (fractions allowed; 0: no deadline)\n"
+"      --header NAME=VALUE   set the input header NAME (repeatable)\n"
+"      --header-file NAME=FILE\n"
+"                            set the input header NAME to the content of\n"
+"                            FILE, one trailing newline removed (repeatable)\n"
+"      --headers FILE        set the input headers of the flat JSON object\n"
+"                            in FILE ({\"name\": \"value\", ...})\n"
+"      --headers-out FILE    write the result headers as a JSON object to\n"
+"                            FILE, after the output ('-': stdout, only with\n"
+"                            -o FILE)\n"
+"  -h, --help                show this help\n"
+"\n"
+"Header options apply in command-line order; a later one wins.  Output\n"
+"files that exist are refused (exit 59) before the pipeline runs unless\n"
+"--overwrite is given.\n"
+"\n", fp);
+  cli_print_exit_codes (fp);
+}
+
+
+static int
+parse_mode (const char *s, mode_t *r_mode)
+{
+  char *end;
+  unsigned long v;
+
+  errno = 0;
+  v = strtoul (s, &end, 8);
+  if (!*s || *end || errno || v > 0777 || *s == '-' || *s == '+')
+    return cli_usage ("run", "--mode needs octal permission bits"
+                      " (0000 to 0777), found '%s'", s);
+  *r_mode = v;
+  return 0;
+}
+
+
+static int
+parse_timeout (const char *s, unsigned int *r_ms)
+{
+  char *end;
+  double v;
+
+  errno = 0;
+  v = strtod (s, &end);
+  /* The negated test also refuses NaN.  */
+  if (!*s || *end || errno || !(v >= 0 && v * 1000 <= UINT_MAX))
+    return cli_usage ("run", "--timeout needs a number of seconds,"
+                      " found '%s'", s);
+  *r_ms = (unsigned int)(v * 1000);
+  if (*r_ms < v * 1000)
+    ++*r_ms;    /* Round up: a deadline is never shorter than asked.  */
+  return 0;
+}
+
+
+/* Store the value of an option that may be given once.  */
+static int
+set_once (const char **slot, const char *value, const char *option)
+{
+  if (*slot)
+    return cli_usage ("run", "%s given twice", option);
+  *slot = value;
+  return 0;
+}
+
+
+/* Parse the command line into A.  Returns an exit code, or -1 when the
+ * help was printed.  */
+static int
+parse_args (int argc, char **argv, struct run_args *a)
+{
+  static const struct option longopts[] =
+    {
+      { "input",       required_argument, NULL, 'i' },
+      { "output",      required_argument, NULL, 'o' },
+      { "overwrite",   no_argument,       NULL, OPT_OVERWRITE },
+      { "mode",        required_argument, NULL, OPT_MODE },
+      { "timeout",     required_argument, NULL, OPT_TIMEOUT },
+      { "header",      required_argument, NULL, OPT_HEADER },
+      { "header-file", required_argument, NULL, OPT_HEADER_FILE },
+      { "headers",     required_argument, NULL, OPT_HEADERS },
+      { "headers-out", required_argument, NULL, OPT_HEADERS_OUT },
+      { "help",        no_argument,       NULL, 'h' },
+      { NULL, 0, NULL, 0 }
+    };
+  int c, rc = 0;
+
+  a->mode = OUTFILE_DEFAULT_MODE;
+  a->headers = calloc (argc, sizeof *a->headers);
+  if (!a->headers)
+    {
+      cli_error ("%s", strerror (errno));
+      return cli_exit (GPG_ERR_ENOMEM);
+    }
+
+  optind = 0;
+  opterr = 0;
+  while (!rc && (c = getopt_long (argc, argv, ":i:o:h", longopts, NULL)) != -1)
+    {
+      switch (c)
+        {
+        case 'i': rc = set_once (&a->input, optarg, "--input"); break;
+        case 'o': rc = set_once (&a->output, optarg, "--output"); break;
+        case OPT_OVERWRITE: a->overwrite = 1; break;
+        case OPT_MODE: rc = parse_mode (optarg, &a->mode); break;
+        case OPT_TIMEOUT: rc = parse_timeout (optarg, &a->timeout_ms); break;
+        case OPT_HEADER:
+        case OPT_HEADER_FILE:
+        case OPT_HEADERS:
+          a->headers[a->nheaders].option = c;
+          a->headers[a->nheaders++].arg = optarg;
+          break;
+        case OPT_HEADERS_OUT:
+          rc = set_once (&a->headers_out, optarg, "--headers-out");
+          break;
+        case 'h':
+          cli_run_help (stdout);
+          return -1;
+        default:
+          rc = cli_bad_option ("run", c, argv);
+          break;
+        }
+    }
+  if (rc)
+    return rc;
+
+  if (optind >= argc)
+    return cli_usage ("run", "missing PIPELINE");
+  if (optind + 1 < argc)
+    return cli_usage ("run", "unexpected argument '%s'", argv[optind + 1]);
+  a->pipeline = argv[optind];
+
+  if (a->input && !strcmp (a->input, "-"))
+    a->input = NULL;
+  if (a->output && !strcmp (a->output, "-"))
+    a->output = NULL;
+  if (a->headers_out && !strcmp (a->headers_out, "-") && !a->output)
+    return cli_usage ("run", "--headers-out - needs -o FILE"
+                      " (stdout carries the output)");
+  if (a->headers_out && a->output && !strcmp (a->headers_out, a->output))
+    return cli_usage ("run", "--headers-out and --output name the"
+                      " same file");
+  return 0;
+}
+
+
+/* Read FILE whole (at most MAXLEN bytes) into a malloced, NUL
+ * terminated buffer.  On error print a message naming FILE and return
+ * the exit code.  */
+static int
+read_file (const char *file, size_t maxlen, const char *what,
+           char **r_buffer, size_t *r_length)
+{
+  int fd, rc = 0;
+  char *buffer = NULL;
+  size_t len = 0;
+  ssize_t n;
+
+  fd = open (file, O_RDONLY | O_CLOEXEC);
+  if (fd == -1)
+    {
+      gpg_error_t err = gpg_error_from_syserror ();
+      cli_error ("cannot open %s '%s': %s", what, file, gpg_strerror (err));
+      return pgpstep_exit_code (err);
+    }
+  buffer = malloc (maxlen + 1);
+  if (!buffer)
+    {
+      cli_error ("%s", strerror (errno));
+      rc = cli_exit (GPG_ERR_ENOMEM);
+      goto leave;
+    }
+  /* Read one byte more than allowed to notice a file too large.  */
+  while (len <= maxlen)
+    {
+      n = read (fd, buffer + len, maxlen + 1 - len);
+      if (n < 0 && errno == EINTR)
+        continue;
+      if (n < 0)
+        {
+          cli_error ("reading %s '%s': %s", what, file, strerror (errno));
+          rc = cli_exit (GPG_ERR_EIO);
+          goto leave;
+        }
+      if (!n)
+        break;
+      len += n;
+    }
+  if (len > maxlen)
+    {
+      cli_error ("%s '%s' is larger than %zu bytes", what, file, maxlen);
+      rc = cli_exit (GPG_ERR_TOO_LARGE);
+      goto leave;
+    }
+  buffer[len] = 0;
+  *r_buffer = buffer;
+  *r_length = len;
+  buffer = NULL;
+
+ leave:
+  free (buffer);
+  close (fd);
+  return rc;
+}
+
+
+/* Set the header given as "NAME=VALUE" (OPTION names the option in
+ * messages); with FROM_FILE the value names the file holding it.  */
+static int
+add_header_arg (pgpstep_headers_t headers, const char *option,
+                const char *arg, int from_file)
+{
+  gpg_error_t err;
+  const char *eq = strchr (arg, '=');
+  char *name = NULL, *value = NULL;
+  size_t len;
+  int rc = 0;
+
+  if (!eq || eq == arg)
+    return cli_usage ("run", "%s needs NAME=%s, found '%s'", option,
+                      from_file ? "FILE" : "VALUE", arg);
+  name = strndup (arg, eq - arg);
+  if (!name)
+    {
+      cli_error ("%s", strerror (errno));
+      return cli_exit (GPG_ERR_ENOMEM);
+    }
+  if (from_file)
+    {
+      rc = read_file (eq + 1, HEADER_FILE_MAX, "header file", &value, &len);
+      if (rc)
+        goto leave;
+      if (strlen (value) != len)
+        {
+          cli_error ("header file '%s' contains a NUL byte", eq + 1);
+          rc = cli_exit (GPG_ERR_BAD_DATA);
+          goto leave;
+        }
+      if (len && value[len - 1] == '\n')
+        value[--len] = 0;
+      if (len && value[len - 1] == '\r')
+        value[--len] = 0;
+    }
+  err = pgpstep_headers_set (headers, name, value ? value : eq + 1);
+  if (err)
+    rc = cli_usage ("run", "%s '%s': %s", option, name, gpg_strerror (err));
+
+ leave:
+  free (name);
+  free (value);
+  return rc;
+}
+
+
+static int
+add_headers_json (pgpstep_headers_t headers, const char *file)
+{
+  gpg_error_t err;
+  char *json = NULL, *message = NULL;
+  size_t len;
+  int rc;
+
+  rc = read_file (file, HEADERS_JSON_MAX, "headers file", &json, &len);
+  if (rc)
+    return rc;
+  err = pgpstep_headers_parse_json (headers, json, len, &message);
+  if (err)
+    {
+      cli_error ("headers file '%s': %s", file,
+                 message ? message : gpg_strerror (err));
+      rc = pgpstep_exit_code (err);
+    }
+  pgpstep_free (message);
+  free (json);
+  return rc;
+}
+
+
+static int
+build_headers (const struct run_args *a, pgpstep_headers_t *r_headers)
+{
+  gpg_error_t err;
+  unsigned int i;
+  int rc = 0;
+
+  err = pgpstep_headers_new (r_headers);
+  if (err)
+    {
+      cli_error ("%s", gpg_strerror (err));
+      return pgpstep_exit_code (err);
+    }
+  for (i = 0; !rc && i < a->nheaders; i++)
+    switch (a->headers[i].option)
+      {
+      case OPT_HEADER:
+        rc = add_header_arg (*r_headers, "--header", a->headers[i].arg, 0);
+        break;
+      case OPT_HEADER_FILE:
+        rc = add_header_arg (*r_headers, "--header-file",
+                             a->headers[i].arg, 1);
+        break;
+      default:
+        rc = add_headers_json (*r_headers, a->headers[i].arg);
+        break;
+      }
+  return rc;
+}
+
+
+static int
+open_input (const char *file, int *r_fd)
+{
+  gpg_error_t err;
+  struct stat st;
+
+  *r_fd = -1;
+  if (!file)
+    return 0;
+  *r_fd = open (file, O_RDONLY | O_CLOEXEC);
+  if (*r_fd == -1)
+    {
+      err = gpg_error_from_syserror ();
+      cli_error ("cannot open input file '%s': %s", file, gpg_strerror (err));
+      return pgpstep_exit_code (err);
+    }
+  if (!fstat (*r_fd, &st) && S_ISDIR (st.st_mode))
+    {
+      cli_error ("input file '%s' is a directory", file);
+      return cli_exit (GPG_ERR_EIO);
+    }
+  return 0;
+}
+
+
+/* Open the output file FILE, or the stdout spool when FILE is NULL.  */
+static int
+open_output (const char *file, const struct run_args *a,
+             struct outfile **r_of)
+{
+  gpg_error_t err;
+  char *message = NULL;
+
+  if (file)
+    err = outfile_open (file, a->mode, a->overwrite, r_of, &message);
+  else
+    err = outfile_open_spool (STDOUT_FILENO, r_of, &message);
+  if (!err)
+    return 0;
+  cli_error ("%s", message ? message : gpg_strerror (err));
+  free (message);
+  /* Everything but an existing file is an I/O error here: a missing
+   * output directory is not missing input.  */
+  return cli_exit (gpg_err_code (err) == GPG_ERR_EEXIST
+                   ? GPG_ERR_EEXIST : GPG_ERR_EIO);
+}
+
+
+static int
+commit_output (struct outfile *of)
+{
+  gpg_error_t err;
+  char *message = NULL;
+
+  err = outfile_commit (of, &message);
+  if (!err)
+    return 0;
+  cli_error ("%s", message ? message : gpg_strerror (err));
+  free (message);
+  return cli_exit (gpg_err_code (err) == GPG_ERR_EEXIST
+                   ? GPG_ERR_EEXIST : GPG_ERR_EIO);
+}
+
+
+/* The commit callback of pgpstep_run, called once every step
+ * succeeded: make the data durable now (an error here still fails the
+ * run); it is published after pgpstep_run returned, together with the
+ * result headers.  Without a commit, outfile_release discards it, so
+ * no abort callback is needed.  */
+struct output_state
+{
+  struct outfile *of;
+  int committed;
+};
+
+static gpg_error_t
+output_commit (void *handle)
+{
+  struct output_state *st = handle;
+  gpg_error_t err;
+
+  err = outfile_sync (st->of);
+  if (!err)
+    st->committed = 1;
+  return err;
+}
+
+
+/* Write the result headers of RESULT to OF (a file), or to stdout
+ * when OF is NULL.  */
+static int
+write_headers (pgpstep_result_t result, struct outfile *of)
+{
+  gpg_error_t err;
+  char *json = NULL;
+  size_t len;
+  int rc = 0;
+
+  err = pgpstep_headers_to_json (pgpstep_result_headers (result), &json);
+  if (err)
+    {
+      cli_error ("rendering the result headers: %s", gpg_strerror (err));
+      return pgpstep_exit_code (err);
+    }
+  len = strlen (json);
+  if (dprintf (of ? outfile_fd (of) : STDOUT_FILENO, "%s%s", json,
+               len && json[len - 1] == '\n' ? "" : "\n") < 0)
+    {
+      cli_error ("writing the result headers: %s", strerror (errno));
+      rc = cli_exit (GPG_ERR_EIO);
+    }
+  pgpstep_free (json);
+  return rc;
+}
+
+
+int
+cli_run (const struct cli_globals *g, int argc, char **argv)
+{
+  gpg_error_t err;
+  struct run_args a;
+  pgpstep_headers_t headers = NULL;
+  pgpstep_t host = NULL;
+  pgpstep_pipeline_t pipeline = NULL;
+  pgpstep_result_t result = NULL;
+  struct outfile *hof = NULL;
+  struct output_state out_state = { NULL, 0 };
+  struct pgpstep_input in;
+  struct pgpstep_output out;
+  struct pgpstep_run_options ropt;
+  char *message = NULL;
+  int infd = -1;
+  int rc;
+
+  memset (&a, 0, sizeof a);
+  rc = parse_args (argc, argv, &a);
+  if (rc)
+    goto leave;
+
+  /* Check the cheap things the user named before the pipeline load,
+   * which may be costly (keyrings, passphrase checks).  */
+  rc = build_headers (&a, &headers);
+  if (!rc)
+    rc = open_input (a.input, &infd);
+  if (!rc)
+    rc = open_output (a.output, &a, &out_state.of);
+  if (!rc && a.headers_out && strcmp (a.headers_out, "-"))
+    rc = open_output (a.headers_out, &a, &hof);
+  if (rc)
+    goto leave;
+
+  rc = cli_open_host (g, &host);
+  if (rc)
+    goto leave;
+  err = pgpstep_pipeline_load_file (host, a.pipeline, &pipeline, &message);
+  if (err)
+    {
+      cli_error ("%s", message ? message : gpg_strerror (err));
+      rc = pgpstep_exit_code (err);
+      goto leave;
+    }
+
+  memset (&in, 0, sizeof in);
+  in.struct_size = sizeof in;
+  in.fd = infd == -1 ? STDIN_FILENO : infd;
+  memset (&out, 0, sizeof out);
+  out.struct_size = sizeof out;
+  out.fd = outfile_fd (out_state.of);
+  out.handle = &out_state;
+  out.commit = output_commit;
+  memset (&ropt, 0, sizeof ropt);
+  ropt.struct_size = sizeof ropt;
+  ropt.timeout_ms = a.timeout_ms;
+
+  err = pgpstep_run (pipeline, headers, &in, &out, &ropt, &result);
+  if (err)
+    {
+      const char *text = result ? pgpstep_result_message (result) : NULL;
+      cli_error ("%s", text ? text : gpg_strerror (err));
+      rc = pgpstep_exit_code (err);
+      goto leave;
+    }
+  if (!out_state.committed)
+    {
+      cli_error ("internal error: the run succeeded"
+                 " but the output was not committed");
+      rc = cli_exit (GPG_ERR_INTERNAL);
+      goto leave;
+    }
+
+  /* Publish: the output first, then its headers.  */
+  rc = commit_output (out_state.of);
+  if (!rc && a.headers_out)
+    {
+      rc = write_headers (result, hof);
+      if (!rc && hof)
+        rc = commit_output (hof);
+    }
+
+ leave:
+  /* Uncommitted outputs are removed here.  */
+  outfile_release (out_state.of);
+  outfile_release (hof);
+  if (result)
+    pgpstep_result_release (result);
+  if (pipeline)
+    pgpstep_pipeline_release (pipeline);
+  if (host)
+    pgpstep_release (host);
+  if (headers)
+    pgpstep_headers_release (headers);
+  pgpstep_free (message);
+  if (infd != -1)
+    close (infd);
+  free (a.headers);
+  return rc < 0 ? 0 : rc;
+}

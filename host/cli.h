@@ -1,1 +1,57 @@
-/* cli.h - placeholder */
+/* cli.h - the pgpstep command-line program: what its parts share.  */
+#ifndef PGPSTEP_CLI_H
+#define PGPSTEP_CLI_H
+
+#include <stdio.h>
+#include <pgpstep/host.h>
+
+/* A bad command line.  The library never returns this one; every
+ * other exit code comes from pgpstep_exit_code.  */
+#define CLI_EXIT_USAGE 2
+
+/* Options given before the command.  */
+struct cli_globals
+{
+  char *plugin_path;            /* From --plugin-dir (colon list, absolute
+                                   directories); NULL: environment or the
+                                   built-in default.  */
+  int verbosity;                /* PGPSTEP_LOG_* level.  */
+  int quiet;
+  const char *secrets_dir;      /* --secrets; NULL: $PGPSTEP_SECRETS.  */
+};
+
+/* Print "pgpstep: TEXT" on stderr.  */
+void cli_error (const char *fmt, ...) __attribute__ ((format (printf, 1, 2)));
+
+/* Report a bad command line of COMMAND (NULL: the global part) with a
+ * hint to its --help; returns CLI_EXIT_USAGE.  */
+int cli_usage (const char *command, const char *fmt, ...)
+  __attribute__ ((format (printf, 2, 3)));
+
+/* Report the option getopt_long just refused (it returned '?' or ':'
+ * for argv, with opterr = 0 and a leading ':' in its optstring).  */
+int cli_bad_option (const char *command, int c, char **argv);
+
+/* The exit code for an error class, from the library's table.  */
+int cli_exit (gpg_err_code_t code);
+
+/* Print the exit code table.  */
+void cli_print_exit_codes (FILE *fp);
+
+/* Create a host as the global options say and load the plugins.  On
+ * failure print why and return the exit code, else 0.  */
+int cli_open_host (const struct cli_globals *g, pgpstep_t *r_host);
+
+/* Commands: ARGV[0] is the command name.  Each returns an exit code.  */
+int cli_run (const struct cli_globals *g, int argc, char **argv);
+int cli_validate (const struct cli_globals *g, int argc, char **argv);
+int cli_plugins (const struct cli_globals *g, int argc, char **argv);
+int cli_describe (const struct cli_globals *g, int argc, char **argv);
+
+/* Their help texts.  */
+void cli_run_help (FILE *fp);
+void cli_validate_help (FILE *fp);
+void cli_plugins_help (FILE *fp);
+void cli_describe_help (FILE *fp);
+
+#endif /*PGPSTEP_CLI_H*/

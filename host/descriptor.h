@@ -37,6 +37,21 @@ struct pgpstep_config
   gpg_error_t error_code;
   char *error_key;
   char *error_text;
+
+  /* Secrets looked up by config_secret; wiped on release.  */
+  struct cached_secret *secrets;
+  /* Why the last config_secret failed (used when create fails
+   * without calling config_error).  */
+  char *secret_error;
+};
+
+/* A secret fetched for a step, kept until the pipeline is released.  */
+struct cached_secret
+{
+  struct cached_secret *next;
+  char *ref;                    /* "secret:NAME" or "env:NAME".  */
+  char *value;                  /* NUL-terminated; LEN bytes.  */
+  size_t len;
 };
 
 /* A <keyring> of the pipeline.  Paths are stored absolute (relative

@@ -12,6 +12,8 @@ pgpstep_exit_code (gpg_error_t err)
     case GPG_ERR_BAD_SIGNATURE:
     case GPG_ERR_NO_PUBKEY:
     case GPG_ERR_SIG_EXPIRED:
+    case GPG_ERR_KEY_EXPIRED:
+    case GPG_ERR_CERT_REVOKED:
       return 3;   /* No acceptable signature.  */
 
     case GPG_ERR_UNUSABLE_PUBKEY:

@@ -17,4 +17,8 @@ void config_error (pgpstep_config_t cfg, gpg_error_t err, const char *key,
                    const char *fmt, ...)
   __attribute__ ((format (printf, 4, 5)));
 
+/* Wipe and free what the services above cached in CFG (secrets, error
+ * detail); called when the pipeline is released.  */
+void config_release_cache (pgpstep_config_t cfg);
+
 #endif /*PGPSTEP_STEPCONFIG_H*/
