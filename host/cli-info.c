@@ -115,11 +115,15 @@ cli_validate (const struct cli_globals *g, int argc, char **argv)
     }
   if (!g->quiet)
     {
+      unsigned int i, n = pgpstep_pipeline_step_count (pipeline);
+      const char *id, *type;
+
       name = pgpstep_pipeline_name (pipeline);
-      if (name)
-        printf ("%s: ok (pipeline '%s')\n", file, name);
-      else
-        printf ("%s: ok\n", file);
+      printf ("%s: ok (pipeline '%s', %u step%s:", file, name, n,
+              n == 1 ? "" : "s");
+      for (i = 0; (id = pgpstep_pipeline_step_at (pipeline, i, &type)); i++)
+        printf ("%s %s(%s)", i ? "," : "", id, type);
+      printf (")\n");
     }
 
  leave:
@@ -270,7 +274,7 @@ print_params (const struct pgpstep_param *params)
   int width[NCOLS], col;
   char *(*cells)[NCOLS] = NULL;
 
-  for (n = 0; params && params[n].name; n++)
+  for (n = 0; params && pgpstep_param_at (params, n)->name; n++)
     ;
   if (!n)
     {
@@ -284,7 +288,7 @@ print_params (const struct pgpstep_param *params)
     width[col] = strlen (heading[col]);
   for (i = 0; !err && i < n; i++)
     {
-      err = param_cells (&params[i], cells[i]);
+      err = param_cells (pgpstep_param_at (params, i), cells[i]);
       for (col = 0; !err && col < NCOLS; col++)
         if ((int)strlen (cells[i][col]) > width[col])
           width[col] = strlen (cells[i][col]);
@@ -295,8 +299,8 @@ print_params (const struct pgpstep_param *params)
       for (i = 0; i < n; i++)
         {
           print_row (cells[i], width);
-          if (params[i].description)
-            printf ("      %s\n", params[i].description);
+          if (pgpstep_param_at (params, i)->description)
+            printf ("      %s\n", pgpstep_param_at (params, i)->description);
         }
     }
   for (i = 0; cells && i < n; i++)

@@ -115,7 +115,7 @@ pgpstep_new (pgpstep_t *r_host, const struct pgpstep_options *opt)
       err = gpg_error (GPG_ERR_INTERNAL);
       goto leave;
     }
-  services_init (&ctx->services);
+  ctx->services = &host_services;
   *r_host = ctx;
   ctx = NULL;
 

@@ -15,8 +15,8 @@ struct pgpstep_ctx
   char *secrets_dir;            /* May be NULL.  */
   char *spool_dir;              /* Never NULL.  */
 
-  /* The services table handed to every module.  */
-  struct pgpstep_host services;
+  /* The services table handed to every module (host_services).  */
+  const struct pgpstep_host *services;
 
   /* Serialises plugin and pipeline loading.  */
   pthread_mutex_t load_lock;
@@ -36,7 +36,7 @@ void host_log (struct pgpstep_ctx *ctx, int level, const char *step,
 void host_logv (struct pgpstep_ctx *ctx, int level, const char *step,
                 const char *fmt, va_list ap);
 
-/* Fill SVC with the host's service functions (services.c).  */
-void services_init (struct pgpstep_host *svc);
+/* The services table of the process (services.c).  */
+extern const struct pgpstep_host host_services;
 
 #endif /*PGPSTEP_CTX_H*/

@@ -795,8 +795,10 @@ static const struct pgpstep_param *
 find_param (const struct pgpstep_step *step, const char *name)
 {
   const struct pgpstep_param *p;
+  unsigned int i;
 
-  for (p = step->params; p && p->name; p++)
+  for (i = 0; step->params && (p = pgpstep_param_at (step->params, i))->name;
+       i++)
     if (!strcmp (p->name, name))
       return p;
   return NULL;
@@ -845,11 +847,11 @@ param_names (const struct pgpstep_step *step)
 {
   size_t n = 0;
 
-  while (step->params && step->params[n].name)
+  while (step->params && pgpstep_param_at (step->params, n)->name)
     n++;
   if (!n)
     return strdup ("none");
-  return join_names (&step->params[0].name, n, sizeof *step->params);
+  return join_names (&step->params->name, n, step->params->struct_size);
 }
 
 /* Check one value TEXT of parameter SPEC and fill *V.  LINE 0 means
@@ -930,6 +932,7 @@ parse_params (struct parse *ps, xmlNodePtr node, struct pgpstep_config *cfg)
   gpg_error_t err = 0;
   const struct pgpstep_step *step = cfg->step;
   const struct pgpstep_param *spec;
+  unsigned int i;
   struct config_value v, *prev;
   char buf[256];
   xmlNodePtr c;
@@ -1003,7 +1006,9 @@ parse_params (struct parse *ps, xmlNodePtr node, struct pgpstep_config *cfg)
     }
 
   /* Defaults, then what is still missing.  */
-  for (spec = step->params; spec && spec->name; spec++)
+  for (i = 0;
+       step->params && (spec = pgpstep_param_at (step->params, i))->name;
+       i++)
     {
       if (config_value_at (cfg, spec->name, 0))
         continue;

@@ -168,6 +168,7 @@ check_step (const struct pgpstep_step *step, unsigned int idx,
             char **r_reason)
 {
   const struct pgpstep_param *p;
+  unsigned int i;
   const char *missing;
 
   if (step->struct_size < STEP_SIZE_1_0)
@@ -184,12 +185,22 @@ check_step (const struct pgpstep_step *step, unsigned int idx,
     return refuse (r_reason, GPG_ERR_CONFIGURATION,
                    "step '%s': %s is NULL, expected a function",
                    step->type, missing);
-  for (p = step->params; p && p->name; p++)
-    if (p->struct_size < PARAM_SIZE_1_0)
+  if (!step->params || !step->params->name)
+    return 0;
+  /* The first entry's size is the stride of the whole table.  */
+  if (step->params->struct_size < PARAM_SIZE_1_0)
+    return refuse (r_reason, GPG_ERR_CONFIGURATION,
+                   "step '%s': parameter '%s': struct_size %zu,"
+                   " expected at least %zu", step->type,
+                   step->params->name, step->params->struct_size,
+                   (size_t)PARAM_SIZE_1_0);
+  for (i = 1; (p = pgpstep_param_at (step->params, i))->name; i++)
+    if (p->struct_size != step->params->struct_size)
       return refuse (r_reason, GPG_ERR_CONFIGURATION,
                      "step '%s': parameter '%s': struct_size %zu,"
-                     " expected at least %zu", step->type, p->name,
-                     p->struct_size, (size_t)PARAM_SIZE_1_0);
+                     " expected %zu like the table's first entry",
+                     step->type, p->name, p->struct_size,
+                     step->params->struct_size);
   return 0;
 }
 
@@ -261,7 +272,7 @@ add_module (struct pgpstep_ctx *ctx, const char *file, void *dlhandle,
   struct loaded_module *lm, **tail;
   char *what = NULL;
 
-  err = init (&ctx->services, &module);
+  err = init (ctx->services, &module);
   if (err)
     return refuse (r_reason, GPG_ERR_CONFIGURATION,
                    "%s: " PGPSTEP_MODULE_INIT_SYMBOL " failed: %s",

@@ -29,7 +29,7 @@ create_steps (struct pgpstep_pipeline *pl, char **r_message)
           continue;
         }
       cfg->state = NULL;
-      err = cfg->step->create (&pl->ctx->services, cfg, &cfg->state);
+      err = cfg->step->create (pl->ctx->services, cfg, &cfg->state);
       if (!err)
         {
           cfg->created = 1;
@@ -107,6 +107,10 @@ pgpstep_pipeline_load_file (pgpstep_t ctx, const char *file,
 
   err = descriptor_read_file (file, DESCRIPTOR_MAX_SIZE, &buffer, &length,
                               r_message);
+  /* A descriptor that cannot be read is a configuration error (78),
+   * not missing message input (61); the message says why.  */
+  if (err && gpg_err_code (err) != GPG_ERR_ENOMEM)
+    err = gpg_error (GPG_ERR_CONFIGURATION);
   if (err)
     goto leave;
   /* Relative paths in the descriptor start from where the file really
@@ -160,6 +164,23 @@ pgpstep_pipeline_release (pgpstep_pipeline_t pl)
   if (ctx->npipelines)
     ctx->npipelines--;
   pthread_mutex_unlock (&ctx->load_lock);
+}
+
+unsigned int
+pgpstep_pipeline_step_count (pgpstep_pipeline_t pl)
+{
+  return pl ? pl->nsteps : 0;
+}
+
+const char *
+pgpstep_pipeline_step_at (pgpstep_pipeline_t pl, unsigned int idx,
+                          const char **r_type)
+{
+  if (!pl || idx >= pl->nsteps)
+    return NULL;
+  if (r_type)
+    *r_type = pl->steps[idx]->step->type;
+  return pl->steps[idx]->id;
 }
 
 const char *

@@ -89,7 +89,13 @@ gpg_error_t pgpstep_pipeline_load_memory (pgpstep_t host, const char *name,
                                           pgpstep_pipeline_t *r_pipeline,
                                           char **r_message);
 void pgpstep_pipeline_release (pgpstep_pipeline_t pipeline);
+/* The name attribute, or the file/memory name when there is none.  */
 const char *pgpstep_pipeline_name (pgpstep_pipeline_t pipeline);
+/* The steps in run order: their number, and the id (returned) and
+ * type (R_TYPE, optional) of step IDX; NULL past the end.  */
+unsigned int pgpstep_pipeline_step_count (pgpstep_pipeline_t pipeline);
+const char *pgpstep_pipeline_step_at (pgpstep_pipeline_t pipeline,
+                                      unsigned int idx, const char **r_type);
 
 
 /* Header sets: ordered name/value pairs (names unique).  */

@@ -95,6 +95,19 @@ struct pgpstep_param
 };
 
 
+/* Entry IDX of a parameter table.  Tables are stepped by the
+ * struct_size of their first entry, which every entry of the table
+ * shares: a module built against an older minor keeps its smaller
+ * stride after struct pgpstep_param grows.  Readers of a table use
+ * this, never TABLE[IDX].  */
+static inline const struct pgpstep_param *
+pgpstep_param_at (const struct pgpstep_param *table, unsigned int idx)
+{
+  return (const struct pgpstep_param *)
+    (const void *)((const char *)table + (size_t)idx * table->struct_size);
+}
+
+
 /*
  * Opaque handles owned by the host.
  */

@@ -205,7 +205,7 @@ t_missing_pipeline ()
   echo x >"$D/in"
   cli run "$D/no-such.xml" -i "$D/in" -o "$D/result"
   # The library reports ENOENT, which the table calls missing input.
-  assert_exit 61
+  assert_exit 78
   assert_contains "$D/stderr" "pgpstep: $D/no-such.xml: "
   assert_no_file "$D/result"
 }
@@ -293,7 +293,7 @@ run_case "wrong parameter types: exit 78 naming the parameter" \
   t_bad_param_type
 run_case "missing required parameter: exit 78 naming it" t_missing_required
 run_case "a step refusing its configuration: exit 78" t_create_fails
-run_case "missing pipeline file: exit 61 naming it" t_missing_pipeline
+run_case "missing pipeline file: exit 78 naming it" t_missing_pipeline
 run_case "missing plugin directory: exit 78 naming it" t_bad_plugin_dir
 run_case "--timeout ends a stalled run promptly with exit 75" t_timeout
 run_case "closed stdout: exit 74, not SIGPIPE" t_sigpipe

@@ -10,7 +10,8 @@ t_validate_ok ()
     '<step type="typed"><needed>x</needed><count>3</count></step>'
   cli validate "$D/p.xml"
   assert_exit 0
-  assert_contains "$D/stdout" "$D/p.xml: ok"
+  assert_contains "$D/stdout" \
+    "$D/p.xml: ok (pipeline 'test', 2 steps: one(cat), typed#2(typed))"
   assert_empty "$D/stderr"
   cli_raw --plugin-dir "$PLUGIN_DIR" -q validate "$D/p.xml"
   assert_exit 0
