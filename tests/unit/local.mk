@@ -5,3 +5,6 @@ include tests/unit/run.mk
 include tests/unit/headers.mk
 include tests/unit/openpgp.mk
 include tests/unit/gpgrun.mk
+include tests/unit/keyring.mk
+include tests/unit/encrypt.mk
+include tests/unit/decrypt.mk

@@ -1,0 +1,1 @@
+# plugins/decrypt/local.mk - the decrypt step

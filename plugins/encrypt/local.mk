@@ -1,0 +1,1 @@
+# plugins/encrypt/local.mk - the encrypt step

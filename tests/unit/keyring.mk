@@ -1,0 +1,1 @@
+# tests/unit/keyring.mk - runtime homes, secrets, key listing
