@@ -11,6 +11,11 @@ samples_plugins_base64_base64_la_LIBADD = $(GPG_ERROR_LIBS)
 
 EXTRA_DIST += samples/plugins/base64/Makefile \
 	samples/pipelines/base64-roundtrip.xml \
+	samples/pipelines/outbound-invoice.xml \
+	samples/pipelines/inbound-invoice.xml \
+	samples/keys/README.md samples/keys/FINGERPRINTS \
+	samples/keys/acme.pub.asc samples/keys/acme.sec.asc \
+	samples/keys/partner.pub.asc samples/keys/partner.sec.asc \
 	samples/data/invoice.xml
 
 TESTS += tests/samples/t-base64.sh
