@@ -177,23 +177,6 @@ cli_plugins (const struct cli_globals *g, int argc, char **argv)
 }
 
 
-static const char *
-type_name (pgpstep_param_type_t type)
-{
-  switch (type)
-    {
-    case PGPSTEP_TYPE_STRING:  return "string";
-    case PGPSTEP_TYPE_BOOL:    return "boolean";
-    case PGPSTEP_TYPE_INT:     return "integer";
-    case PGPSTEP_TYPE_ENUM:    return "enum";
-    case PGPSTEP_TYPE_KEY:     return "key";
-    case PGPSTEP_TYPE_KEYRING: return "keyring";
-    case PGPSTEP_TYPE_SECRET:  return "secret";
-    case PGPSTEP_TYPE_TIME:    return "time";
-    case PGPSTEP_TYPE_SIZE:    return "size";
-    }
-  return "?";
-}
 
 
 static char *
@@ -242,7 +225,7 @@ param_cells (const struct pgpstep_param *p, char *cells[NCOLS])
   int col;
 
   cells[COL_NAME] = strdup (p->name);
-  cells[COL_TYPE] = strdup (type_name (p->type));
+  cells[COL_TYPE] = strdup (pgpstep_param_type_name (p->type));
   cells[COL_FLAGS] = flags_text (p->flags);
   cells[COL_DEFAULT] = strdup (p->default_value ? p->default_value : "-");
   cells[COL_VALUES] = values_text (p);

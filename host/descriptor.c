@@ -887,7 +887,7 @@ make_value (struct parse *ps, struct pgpstep_config *cfg,
           err = fail (ps, eline, cfg->id, spec->name,
                       "%svalue may not come from a message header"
                       " (found ${header.%s}; expected a literal %s)",
-                      what, header, param_type_name (spec->type));
+                      what, header, pgpstep_param_type_name (spec->type));
           free (header);
           return err;
         }
@@ -901,7 +901,7 @@ make_value (struct parse *ps, struct pgpstep_config *cfg,
     {
       if (gpg_err_code (err) == GPG_ERR_INV_VALUE && why)
         err = fail (ps, eline, cfg->id, spec->name, "%sbad %s value (%s)",
-                    what, param_type_name (spec->type), why);
+                    what, pgpstep_param_type_name (spec->type), why);
       else
         err = fail_sys (ps, err);
       free (why);
@@ -1022,7 +1022,7 @@ parse_params (struct parse *ps, xmlNodePtr node, struct pgpstep_config *cfg)
         {
           err = fail (ps, cfg->line, cfg->id, spec->name, "missing"
                       " (expected <%s>: %s%s%s)", spec->name,
-                      param_type_name (spec->type),
+                      pgpstep_param_type_name (spec->type),
                       spec->description ? ", " : "",
                       spec->description ? spec->description : "");
           goto leave;

@@ -81,7 +81,7 @@ param_header_ref (const char *value, char **r_header)
 
 
 const char *
-param_type_name (pgpstep_param_type_t type)
+pgpstep_param_type_name (pgpstep_param_type_t type)
 {
   switch (type)
     {

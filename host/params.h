@@ -2,7 +2,7 @@
 #ifndef PGPSTEP_PARAMS_H
 #define PGPSTEP_PARAMS_H
 
-#include <pgpstep/pgpstep.h>
+#include <pgpstep/host.h>
 
 /* If VALUE is exactly "${header.NAME}" (NAME: [A-Za-z0-9_.-]+), return
  * a malloced NAME in R_HEADER and 1; return 0 if VALUE is a literal;
@@ -18,7 +18,6 @@ gpg_error_t param_check (const struct pgpstep_param *spec,
                          const char *value, char **r_normalized,
                          char **r_reason);
 
-/* Name of a parameter type ("string", "boolean", ...).  */
-const char *param_type_name (pgpstep_param_type_t type);
+/* The name of a parameter type is public: pgpstep_param_type_name.  */
 
 #endif /*PGPSTEP_PARAMS_H*/

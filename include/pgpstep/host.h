@@ -78,6 +78,10 @@ const struct pgpstep_step *pgpstep_step_lookup (pgpstep_t host,
                                                 const struct pgpstep_module
                                                 **r_module);
 
+/* The name of a parameter type ("string", "boolean", "integer", ...),
+ * as used in messages and in `pgpstep describe`.  */
+const char *pgpstep_param_type_name (pgpstep_param_type_t type);
+
 /* Load a pipeline descriptor from FILE or from memory (NAME is used in
  * messages).  On error R_MESSAGE (optional) receives a text naming the
  * file, line, step id and parameter.  */

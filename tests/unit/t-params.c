@@ -320,15 +320,15 @@ static void
 test_type_names (void **state)
 {
   (void)state;
-  assert_string_equal (param_type_name (PGPSTEP_TYPE_STRING), "string");
-  assert_string_equal (param_type_name (PGPSTEP_TYPE_BOOL), "boolean");
-  assert_string_equal (param_type_name (PGPSTEP_TYPE_INT), "integer");
-  assert_string_equal (param_type_name (PGPSTEP_TYPE_ENUM), "enum");
-  assert_string_equal (param_type_name (PGPSTEP_TYPE_KEY), "key");
-  assert_string_equal (param_type_name (PGPSTEP_TYPE_KEYRING), "keyring");
-  assert_string_equal (param_type_name (PGPSTEP_TYPE_SECRET), "secret");
-  assert_string_equal (param_type_name (PGPSTEP_TYPE_TIME), "time");
-  assert_string_equal (param_type_name (PGPSTEP_TYPE_SIZE), "size");
+  assert_string_equal (pgpstep_param_type_name (PGPSTEP_TYPE_STRING), "string");
+  assert_string_equal (pgpstep_param_type_name (PGPSTEP_TYPE_BOOL), "boolean");
+  assert_string_equal (pgpstep_param_type_name (PGPSTEP_TYPE_INT), "integer");
+  assert_string_equal (pgpstep_param_type_name (PGPSTEP_TYPE_ENUM), "enum");
+  assert_string_equal (pgpstep_param_type_name (PGPSTEP_TYPE_KEY), "key");
+  assert_string_equal (pgpstep_param_type_name (PGPSTEP_TYPE_KEYRING), "keyring");
+  assert_string_equal (pgpstep_param_type_name (PGPSTEP_TYPE_SECRET), "secret");
+  assert_string_equal (pgpstep_param_type_name (PGPSTEP_TYPE_TIME), "time");
+  assert_string_equal (pgpstep_param_type_name (PGPSTEP_TYPE_SIZE), "size");
 }
 
 int
