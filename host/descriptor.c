@@ -201,6 +201,12 @@ fail (struct parse *ps, unsigned int line, const char *id,
       free (ps->message);
       ps->message = NULL;
     }
+  /* One line for logs and terminals: libxml2's texts contain line
+   * breaks, and quoted values (type="a&#10;b") may too.  */
+  for (len = 0; ps->message && ps->message[len]; len++)
+    if ((unsigned char)ps->message[len] < 0x20
+        || ps->message[len] == 0x7f)
+      ps->message[len] = ' ';
   return gpg_error (GPG_ERR_CONFIGURATION);
 }
 

@@ -12,6 +12,9 @@
 #include "headers.h"
 
 #define MAX_HEADER_NAME 256
+/* Lookups are linear; a message needs a few dozen headers, and the
+ * bound keeps a hostile headers file from costing quadratic time.  */
+#define MAX_HEADERS 1000
 
 static int
 valid_name (const char *name)
@@ -79,6 +82,11 @@ pgpstep_headers_set (pgpstep_headers_t h, const char *name,
       free (e->value);
       e->value = v;
       return 0;
+    }
+  if (h->count >= MAX_HEADERS)
+    {
+      free (v);
+      return gpg_error (GPG_ERR_TOO_MANY);
     }
   if (h->count == h->alloced)
     {
@@ -197,9 +205,10 @@ put_str (struct membuf *mb, const char *s)
   put_mem (mb, s, strlen (s));
 }
 
-/* Length of the valid UTF-8 sequence at S, or 0 if invalid.  */
+/* Length of the valid UTF-8 sequence at S, of which at most AVAIL
+ * bytes may be read, or 0 if invalid.  */
 static size_t
-utf8_len (const unsigned char *s)
+utf8_len (const unsigned char *s, size_t avail)
 {
   unsigned int c = s[0];
   size_t n, i;
@@ -215,6 +224,8 @@ utf8_len (const unsigned char *s)
     n = 4, cp = c & 0x07;
   else
     return 0;
+  if (n > avail)
+    return 0;   /* Cut off by the end of the input.  */
   for (i = 1; i < n; i++)
     {
       if ((s[i] & 0xc0) != 0x80)
@@ -258,7 +269,7 @@ put_json_string (struct membuf *mb, const char *s)
           put_mem (mb, tmp, 6);
           p++;
         }
-      else if ((n = utf8_len (p)))
+      else if ((n = utf8_len (p, (size_t)-1)))  /* NUL stops it.  */
         {
           put_mem (mb, (const char *)p, n);
           p += n;
@@ -386,8 +397,8 @@ read_string (struct reader *r, char **r_str)
         }
       if (c != '\\')
         {
-          if (!(n = utf8_len ((const unsigned char *)r->p))
-              || (size_t)(r->end - r->p) < n)
+          if (!(n = utf8_len ((const unsigned char *)r->p,
+                              (size_t)(r->end - r->p))))
             {
               r->what = "invalid UTF-8";
               goto fail;
@@ -532,6 +543,11 @@ pgpstep_headers_parse_json (pgpstep_headers_t h, const char *json,
             goto syntax;
           }
         err = pgpstep_headers_set (seen, name, value);
+        if (gpg_err_code (err) == GPG_ERR_TOO_MANY)
+          {
+            r.what = "more than 1000 headers";
+            goto syntax;
+          }
         if (err)
           goto leave;
         free (name);

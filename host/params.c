@@ -416,6 +416,11 @@ check_time (const char *value, char **r_normalized, char **r_reason)
 
   val = days_from_civil (year, mon, day) * 86400
         + hour * 3600 + min * 60 + sec;
+  /* Seconds since the epoch are never negative: a step must be able to
+   * read the value back as such (and this check accept it again).  */
+  if (val < 0)
+    return reason (r_reason, value, "expected a date and time from"
+                   " 1970-01-01 on");
   return format_number (val, r_normalized);
 
  syntax:

@@ -5,7 +5,8 @@
 #   2. make distcheck               (tarball builds, tests, installs,
 #                                    out-of-tree plugin SDK check)
 #   3. ASan + UBSan build + make check (_build/asan)
-#   4. unit tests under valgrind memcheck
+#   4. libFuzzer targets, 20 s each (tests/fuzz/README.md)
+#   5. unit tests under valgrind memcheck
 # Prints the time each leg takes and a closing "N passed, N failed".
 set -u
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -68,6 +69,7 @@ valgrind_unit () {
 leg check build_check _build/main
 leg distcheck distcheck
 leg asan build_check _build/asan --enable-sanitizers
+leg fuzz sh tests/fuzz/run.sh 20 _build/fuzz
 leg valgrind valgrind_unit
 
 # One closing line over all legs' automake results.

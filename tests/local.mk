@@ -9,3 +9,4 @@ include tests/unit/local.mk
 include tests/modules/local.mk
 include tests/plugins/local.mk
 include tests/cli/local.mk
+include tests/hostile/local.mk

@@ -896,6 +896,41 @@ test_any_doctype_is_refused (void **state)
                "t.xml:3: DOCTYPE declarations are not accepted");
 }
 
+/* Regression (fuzz-descriptor): messages had line breaks, from
+ * libxml2's own texts ("... indicate encoding !\nBytes: 0xFF ...") and
+ * from quoted values (type="x&#10;pgpstep: forged"), so one refusal
+ * printed as two log lines, the second one chosen by the descriptor.  */
+static void
+test_messages_are_one_line (void **state)
+{
+  static const char *const docs[] = {
+    HEAD "<step type=\"gamma\" id=\"\xff\xff\xff\xff\"/>\n</pipeline>\n",
+    HEAD "<step id=\"s\" type=\"x&#10;pgpstep: forged&#13;&#9;\"/>\n"
+    "</pipeline>\n",
+    HEAD "<keyring name=\"k\" home=\"h\" keys=\"AB&#10;CD\"/>\n" TAIL
+  };
+  struct pgpstep_pipeline *pl;
+  char *msg;
+  size_t i, k;
+
+  (void)state;
+  for (i = 0; i < sizeof docs / sizeof *docs; i++)
+    {
+      pl = NULL;
+      msg = NULL;
+      assert_int_equal (gpg_err_code (parse (docs[i], &pl, &msg)),
+                        GPG_ERR_CONFIGURATION);
+      assert_null (pl);
+      assert_non_null (msg);
+      assert_non_null (strstr (msg, "t.xml:"));
+      for (k = 0; msg[k]; k++)
+        if ((unsigned char)msg[k] < 0x20 || msg[k] == 0x7f)
+          fail_msg ("control character 0x%02x in '%s'",
+                    (unsigned char)msg[k], msg);
+      free (msg);
+    }
+}
+
 static void
 test_nul_byte_is_refused_with_line (void **state)
 {
@@ -1567,6 +1602,7 @@ main (void)
     cmocka_unit_test (test_billion_laughs_is_refused_at_once),
     cmocka_unit_test (test_any_doctype_is_refused),
     cmocka_unit_test (test_nul_byte_is_refused_with_line),
+    cmocka_unit_test (test_messages_are_one_line),
     cmocka_unit_test (test_empty_and_oversize_memory_input_is_refused),
     cmocka_unit_test (test_gzip_descriptor_is_refused),
     cmocka_unit_test (test_read_file_enforces_the_size_bound),

@@ -3,8 +3,11 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
 #include <cmocka.h>
 
 #include <pgpstep/host.h>
@@ -121,6 +124,75 @@ test_json_parse_rejects_malformed_documents (void **state)
   parse_fails ("{\"a\":\"x\"}\0", 10, "trailing data");
 }
 
+/* Regression (fuzz-headers-json): a UTF-8 lead byte at the very end of
+ * the input made the reader look at the bytes after it, outside the
+ * buffer ('{"{a' 0xCA).  The input ends right before a page that is
+ * not readable, so the old reader crashed here in any build.  */
+static void
+test_json_parse_stops_at_the_end_of_a_cut_sequence (void **state)
+{
+  static const char *const docs[] = {
+    "{\"{a\xca", "{\"a\":\"\xe2\x82", "{\"a\":\"\xf0\x9f\x98"
+  };
+  long pagesize = sysconf (_SC_PAGESIZE);
+  pgpstep_headers_t h;
+  char *msg, *pages, *json;
+  size_t i, len;
+
+  (void)state;
+  pages = mmap (NULL, 2 * pagesize, PROT_READ | PROT_WRITE,
+                MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+  assert_true (pages != MAP_FAILED);
+  assert_int_equal (mprotect (pages + pagesize, pagesize, PROT_NONE), 0);
+  for (i = 0; i < sizeof docs / sizeof *docs; i++)
+    {
+      len = strlen (docs[i]);
+      json = pages + pagesize - len;
+      memcpy (json, docs[i], len);
+      msg = NULL;
+      assert_int_equal (pgpstep_headers_new (&h), 0);
+      assert_int_equal (gpg_err_code (pgpstep_headers_parse_json (h, json,
+                                                                  len, &msg)),
+                        GPG_ERR_INV_VALUE);
+      assert_non_null (msg);
+      assert_non_null (strstr (msg, "invalid UTF-8"));
+      free (msg);
+      pgpstep_headers_release (h);
+    }
+  munmap (pages, 2 * pagesize);
+}
+
+static void
+test_header_count_is_bounded (void **state)
+{
+  pgpstep_headers_t h;
+  char name[32];
+  char *json, *p;
+  unsigned int i;
+
+  (void)state;
+  assert_int_equal (pgpstep_headers_new (&h), 0);
+  for (i = 0; i < 1000; i++)
+    {
+      snprintf (name, sizeof name, "h%u", i);
+      assert_int_equal (pgpstep_headers_set (h, name, "v"), 0);
+    }
+  assert_int_equal (gpg_err_code (pgpstep_headers_set (h, "one-more", "v")),
+                    GPG_ERR_TOO_MANY);
+  /* Replacing an existing one is still fine.  */
+  assert_int_equal (pgpstep_headers_set (h, "h7", "w"), 0);
+  pgpstep_headers_release (h);
+
+  json = p = malloc (1001 * 16 + 8);
+  assert_non_null (json);
+  p += sprintf (p, "{");
+  for (i = 0; i < 1001; i++)
+    p += sprintf (p, "%s\"h%u\":\"v\"", i ? "," : "", i);
+  sprintf (p, "}");
+  parse_fails (json, strlen (json), "more than 1000 headers");
+  free (json);
+}
+
 static void
 test_json_output_is_valid_and_escaped (void **state)
 {
@@ -180,7 +252,9 @@ main (void)
     cmocka_unit_test (test_set_refuses_names_unusable_in_header_references),
     cmocka_unit_test (test_json_parse_decodes_escapes_and_unicode),
     cmocka_unit_test (test_json_parse_rejects_malformed_documents),
+    cmocka_unit_test (test_json_parse_stops_at_the_end_of_a_cut_sequence),
     cmocka_unit_test (test_json_output_is_valid_and_escaped),
+    cmocka_unit_test (test_header_count_is_bounded),
     cmocka_unit_test (test_exit_codes_follow_the_documented_table),
   };
 

@@ -163,9 +163,24 @@ test_time_normalises_dates_to_epoch_seconds (void **state)
   ok_as (PGPSTEP_TYPE_TIME, 0, 0, "2024-01-02T03:04:05Z", "1704164645");
   ok_as (PGPSTEP_TYPE_TIME, 0, 0, "2024-02-29", "1709164800");
   ok_as (PGPSTEP_TYPE_TIME, 0, 0, "2000-02-29T23:59:59Z", "951868799");
-  ok_as (PGPSTEP_TYPE_TIME, 0, 0, "1969-12-31T23:59:59Z", "-1");
   ok_as (PGPSTEP_TYPE_TIME, 0, 0, "1704153600", "1704153600");
   ok_as (PGPSTEP_TYPE_TIME, 0, 0, "0017", "17");
+}
+
+/* Regression (fuzz-header-ref): a date before 1970 was normalised to
+ * negative seconds ("0224-02-29T23:59:59Z" -> "-55093305601"), a value
+ * this very check refuses and steps cannot read back as epoch seconds
+ * (the policy's not-before/not-after take digits only).  */
+static void
+test_time_refuses_dates_before_the_epoch (void **state)
+{
+  (void)state;
+  bad (PGPSTEP_TYPE_TIME, 0, 0, "1969-12-31T23:59:59Z", "from 1970-01-01");
+  bad (PGPSTEP_TYPE_TIME, 0, 0, "0224-02-29T23:59:59Z", "from 1970-01-01");
+  bad (PGPSTEP_TYPE_TIME, 0, 0, "0000-01-01", "from 1970-01-01");
+  ok_as (PGPSTEP_TYPE_TIME, 0, 0, "1970-01-01T00:00:00Z", "0");
+  ok_as (PGPSTEP_TYPE_TIME, 0, 0, "9999-12-31T23:59:59Z", "253402300799");
+  ok_as (PGPSTEP_TYPE_TIME, 0, 0, "253402300799", "253402300799");
 }
 
 static void
@@ -344,6 +359,7 @@ main (void)
     cmocka_unit_test (test_size_bounds_apply_to_byte_count),
     cmocka_unit_test (test_time_normalises_dates_to_epoch_seconds),
     cmocka_unit_test (test_time_refuses_impossible_and_malformed_dates),
+    cmocka_unit_test (test_time_refuses_dates_before_the_epoch),
     cmocka_unit_test (test_key_fingerprints_are_normalised_uppercase),
     cmocka_unit_test (test_key_ids_and_broken_fingerprints_are_refused),
     cmocka_unit_test (test_key_accepts_email_and_user_id),
