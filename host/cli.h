@@ -47,11 +47,13 @@ int cli_run (const struct cli_globals *g, int argc, char **argv);
 int cli_validate (const struct cli_globals *g, int argc, char **argv);
 int cli_plugins (const struct cli_globals *g, int argc, char **argv);
 int cli_describe (const struct cli_globals *g, int argc, char **argv);
+int cli_keys (const struct cli_globals *g, int argc, char **argv);
 
 /* Their help texts.  */
 void cli_run_help (FILE *fp);
 void cli_validate_help (FILE *fp);
 void cli_plugins_help (FILE *fp);
 void cli_describe_help (FILE *fp);
+void cli_keys_help (FILE *fp);
 
 #endif /*PGPSTEP_CLI_H*/

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "ctx.h"
+#include "homedir.h"
 #include "loader.h"
 
 const char *
@@ -110,6 +111,13 @@ pgpstep_new (pgpstep_t *r_host, const struct pgpstep_options *opt)
       err = gpg_error_from_syserror ();
       goto leave;
     }
+  s = NULL;
+  if (opt && PGPSTEP_HAS_MEMBER (opt, struct pgpstep_options, runtime_dir))
+    s = opt->runtime_dir;
+  if (!s || !*s)
+    s = getenv ("PGPSTEP_RUNTIME_DIR");
+  if ((err = homedir_base (s, &ctx->runtime_dir)))
+    goto leave;
   if (pthread_mutex_init (&ctx->load_lock, NULL))
     {
       err = gpg_error (GPG_ERR_INTERNAL);
@@ -124,6 +132,7 @@ pgpstep_new (pgpstep_t *r_host, const struct pgpstep_options *opt)
     {
       free (ctx->secrets_dir);
       free (ctx->spool_dir);
+      free (ctx->runtime_dir);
       free (ctx);
     }
   return err;
@@ -147,7 +156,14 @@ pgpstep_release (pgpstep_t ctx)
   pthread_mutex_destroy (&ctx->load_lock);
   free (ctx->secrets_dir);
   free (ctx->spool_dir);
+  free (ctx->runtime_dir);
   free (ctx);
+}
+
+void
+pgpstep_cleanup_on_signal (void)
+{
+  homedir_cleanup_on_signal ();
 }
 
 gpg_error_t

@@ -14,6 +14,9 @@ struct pgpstep_ctx
   void *log_opaque;
   char *secrets_dir;            /* May be NULL.  */
   char *spool_dir;              /* Never NULL.  */
+  char *runtime_dir;            /* Where runtime homes go; never NULL.  */
+  int swept;                    /* Stale homes in RUNTIME_DIR removed
+                                   (keyring.c, under LOAD_LOCK).  */
 
   /* The services table handed to every module (host_services).  */
   const struct pgpstep_host *services;

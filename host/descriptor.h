@@ -43,6 +43,10 @@ struct pgpstep_config
   /* Why the last config_secret failed (used when create fails
    * without calling config_error).  */
   char *secret_error;
+
+  /* The runtime home of the step's keyrings (keyring.c); NULL when the
+   * step names no keyring.  Owned by the pipeline's HOMES.  */
+  struct runtime_home *home;
 };
 
 /* A secret fetched for a step, kept until the pipeline is released.  */
@@ -78,6 +82,10 @@ struct pgpstep_pipeline
   unsigned int nkeyrings;
   struct pgpstep_config **steps;
   unsigned int nsteps;
+
+  /* The runtime homes built at load (keyring.c); released by
+   * pgpstep_pipeline_release after the steps are destroyed.  */
+  struct keyring_homes *homes;
 };
 
 /* Read FILE (at most MAXLEN bytes, else GPG_ERR_TOO_LARGE) into a

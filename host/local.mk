@@ -17,10 +17,15 @@ libpgpstep_core_la_SOURCES = \
 	host/spool.h host/spool.c \
 	host/result.h host/result.c \
 	host/headers.h host/headers.c \
-	host/exitcode.c
-libpgpstep_core_la_CFLAGS = $(AM_CFLAGS) $(XML_CFLAGS)
-libpgpstep_core_la_LIBADD = $(XML_LIBS) $(GPG_ERROR_LIBS) $(PTHREAD_LIBS) \
-	$(LIBS)
+	host/exitcode.c \
+	host/gnupg.h host/gnupg.c \
+	host/homedir.h host/homedir.c \
+	host/agent.h host/agent.c \
+	host/keyring.h host/keyring.c \
+	host/keyinfo.c
+libpgpstep_core_la_CFLAGS = $(AM_CFLAGS) $(XML_CFLAGS) $(GPGME_CFLAGS)
+libpgpstep_core_la_LIBADD = $(XML_LIBS) $(GPGME_LIBS) $(GPG_ERROR_LIBS) \
+	$(PTHREAD_LIBS) $(LIBS)
 
 lib_LTLIBRARIES += libpgpstep.la
 libpgpstep_la_SOURCES =
@@ -31,6 +36,6 @@ libpgpstep_la_LDFLAGS = $(AM_LDFLAGS) -version-info 0:0:0 \
 bin_PROGRAMS += pgpstep
 pgpstep_SOURCES = \
 	host/cli.h host/main.c \
-	host/cli-run.c host/cli-info.c \
+	host/cli-run.c host/cli-info.c host/cli-keys.c \
 	host/outfile.h host/outfile.c
 pgpstep_LDADD = libpgpstep.la $(GPG_ERROR_LIBS) $(PTHREAD_LIBS)

@@ -26,6 +26,7 @@ static const struct command commands[] =
     { "validate", cli_validate, cli_validate_help },
     { "plugins",  cli_plugins,  cli_plugins_help },
     { "describe", cli_describe, cli_describe_help },
+    { "keys",     cli_keys,     cli_keys_help },
     { NULL, NULL, NULL }
   };
 
@@ -178,6 +179,7 @@ print_help (FILE *fp)
 "  validate PIPELINE  load PIPELINE and check it without running it\n"
 "  plugins            list the plugin modules and their steps\n"
 "  describe STEP      show the parameters of step type STEP\n"
+"  keys PIPELINE      list the keys of the keyrings of PIPELINE\n"
 "  help [COMMAND]     show this help, or the help of COMMAND\n"
 "\n"
 "Global options (before the command):\n"
@@ -194,6 +196,9 @@ print_help (FILE *fp)
 "                       --plugin-dir is given\n"
 "                       (default: %s)\n"
 "  PGPSTEP_SECRETS      the secret store, used when no --secrets is given\n"
+"  PGPSTEP_RUNTIME_DIR  where runtime GnuPG homes are made (default:\n"
+"                       $XDG_RUNTIME_DIR or /run/user/UID if private,\n"
+"                       else $TMPDIR or /tmp)\n"
 "  TMPDIR               where spool files go (default: /tmp)\n"
 "\n", pgpstep_default_plugin_dir ());
   cli_print_exit_codes (fp);
@@ -298,6 +303,7 @@ static void
 fatal_signal (int sig)
 {
   outfile_cleanup_on_signal ();
+  pgpstep_cleanup_on_signal ();  /* Runtime homes and their agents.  */
   signal (sig, SIG_DFL);
   raise (sig);
 }

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "keyring.h"
 #include "message.h"
 #include "params.h"
 #include "run.h"
@@ -121,11 +122,11 @@ message_set_header (pgpstep_message_t msg, const char *name,
 gpg_error_t
 message_gnupg_home (pgpstep_message_t msg, const char **r_homedir)
 {
-  (void) msg;
   if (r_homedir)
     *r_homedir = NULL;
-  /* Runtime homes come with the keyring back end.  */
-  return gpg_error (GPG_ERR_NOT_SUPPORTED);
+  if (!msg || !r_homedir)
+    return gpg_error (GPG_ERR_INV_ARG);
+  return keyring_message_home (msg->cfg, r_homedir);
 }
 
 gpg_error_t

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "descriptor.h"
+#include "keyring.h"
 #include "stepconfig.h"
 
 /* Call create of every step in order.  On failure the steps created
@@ -57,10 +58,27 @@ create_steps (struct pgpstep_pipeline *pl, char **r_message)
 
 /* Parse BUFFER and create its steps, under the load lock so that the
  * set of loaded modules cannot change meanwhile.  */
+/* Destroy the steps, then remove the homes they used.  */
+static void
+release_pipeline (struct pgpstep_pipeline *pl)
+{
+  struct keyring_homes *homes;
+
+  if (!pl)
+    return;
+  homes = pl->homes;
+  pl->homes = NULL;
+  descriptor_release (pl);
+  keyring_release (homes);
+}
+
+/* Parse BUFFER, build the runtime homes of its keyrings and, if
+ * CREATE, create its steps; under the load lock so that the set of
+ * loaded modules cannot change meanwhile.  */
 static gpg_error_t
 load_common (struct pgpstep_ctx *ctx, const char *source,
              const char *basedir, const void *buffer, size_t length,
-             pgpstep_pipeline_t *r_pipeline, char **r_message)
+             int create, pgpstep_pipeline_t *r_pipeline, char **r_message)
 {
   gpg_error_t err;
   struct pgpstep_pipeline *pl = NULL;
@@ -69,7 +87,10 @@ load_common (struct pgpstep_ctx *ctx, const char *source,
   pthread_mutex_lock (&ctx->load_lock);
   err = descriptor_parse (ctx, source, basedir, buffer, length, &pl,
                           &message);
+  /* Steps resolve their keys in the homes at create.  */
   if (!err)
+    err = keyring_build (pl, &message);
+  if (!err && create)
     err = create_steps (pl, &message);
   if (!err)
     {
@@ -77,7 +98,7 @@ load_common (struct pgpstep_ctx *ctx, const char *source,
       *r_pipeline = pl;
       pl = NULL;
     }
-  descriptor_release (pl);  /* Destroys what was created.  */
+  release_pipeline (pl);  /* Destroys what was created.  */
   pthread_mutex_unlock (&ctx->load_lock);
 
   if (r_message)
@@ -88,8 +109,8 @@ load_common (struct pgpstep_ctx *ctx, const char *source,
 }
 
 gpg_error_t
-pgpstep_pipeline_load_file (pgpstep_t ctx, const char *file,
-                            pgpstep_pipeline_t *r_pipeline, char **r_message)
+pipeline_load_file (struct pgpstep_ctx *ctx, const char *file, int create,
+                    pgpstep_pipeline_t *r_pipeline, char **r_message)
 {
   gpg_error_t err;
   char *buffer = NULL;
@@ -126,13 +147,20 @@ pgpstep_pipeline_load_file (pgpstep_t ctx, const char *file,
       goto leave;
     }
   basedir = dirname (real);  /* Modifies REAL in place.  */
-  err = load_common (ctx, file, basedir, buffer, length, r_pipeline,
-                     r_message);
+  err = load_common (ctx, file, basedir, buffer, length, create,
+                     r_pipeline, r_message);
 
  leave:
   free (real);
   free (buffer);
   return err;
+}
+
+gpg_error_t
+pgpstep_pipeline_load_file (pgpstep_t ctx, const char *file,
+                            pgpstep_pipeline_t *r_pipeline, char **r_message)
+{
+  return pipeline_load_file (ctx, file, 1, r_pipeline, r_message);
 }
 
 gpg_error_t
@@ -148,7 +176,7 @@ pgpstep_pipeline_load_memory (pgpstep_t ctx, const char *name,
   if (!ctx || (!buffer && length) || !r_pipeline)
     return gpg_error (GPG_ERR_INV_ARG);
   return load_common (ctx, name ? name : "<memory>", NULL, buffer, length,
-                      r_pipeline, r_message);
+                      1, r_pipeline, r_message);
 }
 
 void
@@ -160,7 +188,7 @@ pgpstep_pipeline_release (pgpstep_pipeline_t pl)
     return;
   ctx = pl->ctx;
   pthread_mutex_lock (&ctx->load_lock);
-  descriptor_release (pl);
+  release_pipeline (pl);
   if (ctx->npipelines)
     ctx->npipelines--;
   pthread_mutex_unlock (&ctx->load_lock);

@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "descriptor.h"
+#include "keyring.h"
 #include "params.h"
 #include "stepconfig.h"
 
@@ -65,9 +66,12 @@ config_gnupg_home (pgpstep_config_t cfg, const char **r_homedir)
     *r_homedir = NULL;
   if (!cfg || !r_homedir)
     return gpg_error (GPG_ERR_INV_ARG);
+  if (!keyring_config_home (cfg, r_homedir))
+    return 0;
+  /* Keyrings but no home: a pipeline only parsed, not loaded.  */
   for (i = 0; i < cfg->nvalues; i++)
     if (cfg->values[i].spec->type == PGPSTEP_TYPE_KEYRING)
-      return gpg_error (GPG_ERR_NOT_SUPPORTED);  /* Keyring back end.  */
+      return gpg_error (GPG_ERR_NOT_SUPPORTED);
   return gpg_error (GPG_ERR_NO_DATA);
 }
 
@@ -96,13 +100,13 @@ config_error (pgpstep_config_t cfg, gpg_error_t err, const char *key,
 }
 
 
-/* Remember why a secret lookup failed and return ERR.  */
+/* Set *R_WHY to why a secret lookup failed and return ERR.  */
 static gpg_error_t
-secret_fail (pgpstep_config_t cfg, gpg_error_t err, const char *fmt, ...)
+secret_fail (char **r_why, gpg_error_t err, const char *fmt, ...)
   __attribute__ ((format (printf, 3, 4)));
 
 static gpg_error_t
-secret_fail (pgpstep_config_t cfg, gpg_error_t err, const char *fmt, ...)
+secret_fail (char **r_why, gpg_error_t err, const char *fmt, ...)
 {
   va_list ap;
   char *text = NULL;
@@ -111,8 +115,8 @@ secret_fail (pgpstep_config_t cfg, gpg_error_t err, const char *fmt, ...)
   if (vasprintf (&text, fmt, ap) < 0)
     text = NULL;
   va_end (ap);
-  free (cfg->secret_error);
-  cfg->secret_error = text;
+  free (*r_why);
+  *r_why = text;
   return err;
 }
 
@@ -121,11 +125,11 @@ secret_fail (pgpstep_config_t cfg, gpg_error_t err, const char *fmt, ...)
  * write it can choose our passphrase and whoever can read it knows
  * it.  */
 static gpg_error_t
-read_secret_file (pgpstep_config_t cfg, const char *name,
-                  char **r_value, size_t *r_len)
+read_secret_file (struct pgpstep_ctx *ctx, const char *name,
+                  char **r_value, size_t *r_len, char **r_why)
 {
   gpg_error_t err = 0;
-  const char *dir = cfg->pipeline->ctx->secrets_dir;
+  const char *dir = ctx->secrets_dir;
   char *file = NULL;
   char *buf = NULL;
   size_t len = 0, size = 0;
@@ -136,7 +140,7 @@ read_secret_file (pgpstep_config_t cfg, const char *name,
   *r_value = NULL;
   *r_len = 0;
   if (!dir || !*dir)
-    return secret_fail (cfg, gpg_error (GPG_ERR_CONFIGURATION),
+    return secret_fail (r_why, gpg_error (GPG_ERR_CONFIGURATION),
                         "secret '%s': no secrets directory configured"
                         " (set PGPSTEP_SECRETS or the secrets_dir"
                         " option)", name);
@@ -148,7 +152,7 @@ read_secret_file (pgpstep_config_t cfg, const char *name,
   if (fd < 0)
     {
       int e = errno;
-      err = secret_fail (cfg, gpg_error (GPG_ERR_CONFIGURATION),
+      err = secret_fail (r_why, gpg_error (GPG_ERR_CONFIGURATION),
                          "secret '%s': cannot open %s: %s", name, file,
                          strerror (e));
       goto leave;
@@ -160,14 +164,14 @@ read_secret_file (pgpstep_config_t cfg, const char *name,
     }
   if (!S_ISREG (st.st_mode))
     {
-      err = secret_fail (cfg, gpg_error (GPG_ERR_CONFIGURATION),
+      err = secret_fail (r_why, gpg_error (GPG_ERR_CONFIGURATION),
                          "secret '%s': %s is not a regular file",
                          name, file);
       goto leave;
     }
   if (st.st_uid != geteuid ())
     {
-      err = secret_fail (cfg, gpg_error (GPG_ERR_CONFIGURATION),
+      err = secret_fail (r_why, gpg_error (GPG_ERR_CONFIGURATION),
                          "secret '%s': %s is owned by uid %lu, expected"
                          " uid %lu", name, file, (unsigned long)st.st_uid,
                          (unsigned long)geteuid ());
@@ -175,7 +179,7 @@ read_secret_file (pgpstep_config_t cfg, const char *name,
     }
   if ((st.st_mode & 077))
     {
-      err = secret_fail (cfg, gpg_error (GPG_ERR_CONFIGURATION),
+      err = secret_fail (r_why, gpg_error (GPG_ERR_CONFIGURATION),
                          "secret '%s': %s has mode %04o, expected no"
                          " group or other permissions (chmod 600)",
                          name, file, (unsigned int)(st.st_mode & 07777));
@@ -201,7 +205,7 @@ read_secret_file (pgpstep_config_t cfg, const char *name,
       if (n < 0)
         {
           int e = errno;
-          err = secret_fail (cfg, gpg_error_from_errno (e),
+          err = secret_fail (r_why, gpg_error_from_errno (e),
                              "secret '%s': error reading %s: %s",
                              name, file, strerror (e));
           goto leave;
@@ -212,7 +216,7 @@ read_secret_file (pgpstep_config_t cfg, const char *name,
     }
   if (len > (size_t)st.st_size)
     {
-      err = secret_fail (cfg, gpg_error (GPG_ERR_CONFIGURATION),
+      err = secret_fail (r_why, gpg_error (GPG_ERR_CONFIGURATION),
                          "secret '%s': %s changed while being read",
                          name, file);
       goto leave;
@@ -226,7 +230,7 @@ read_secret_file (pgpstep_config_t cfg, const char *name,
   goto leave;
 
  too_large:
-  err = secret_fail (cfg, gpg_error (GPG_ERR_CONFIGURATION),
+  err = secret_fail (r_why, gpg_error (GPG_ERR_CONFIGURATION),
                      "secret '%s': %s is larger than %u bytes",
                      name, file, SECRET_MAX_SIZE);
  leave:
@@ -244,15 +248,15 @@ read_secret_file (pgpstep_config_t cfg, const char *name,
 /* Copy the environment variable NAME into a malloced buffer; a copy
  * because a later setenv may free the original.  */
 static gpg_error_t
-read_secret_env (pgpstep_config_t cfg, const char *name,
-                 char **r_value, size_t *r_len)
+read_secret_env (const char *name, char **r_value, size_t *r_len,
+                 char **r_why)
 {
   const char *s = getenv (name);
 
   *r_value = NULL;
   *r_len = 0;
   if (!s)
-    return secret_fail (cfg, gpg_error (GPG_ERR_CONFIGURATION),
+    return secret_fail (r_why, gpg_error (GPG_ERR_CONFIGURATION),
                         "secret 'env:%s': environment variable %s is"
                         " not set", name, name);
   *r_len = strlen (s);
@@ -261,14 +265,39 @@ read_secret_env (pgpstep_config_t cfg, const char *name,
 }
 
 gpg_error_t
+secret_read (struct pgpstep_ctx *ctx, const char *ref, char **r_value,
+             size_t *r_len, char **r_why)
+{
+  gpg_error_t err;
+  struct pgpstep_param spec;
+  char *norm = NULL;
+  char *why = NULL;
+
+  *r_value = NULL;
+  *r_len = 0;
+  /* Same syntax as a SECRET parameter; the text of a bad reference is
+   * never repeated since it may be a literal secret.  */
+  memset (&spec, 0, sizeof spec);
+  spec.struct_size = sizeof spec;
+  spec.type = PGPSTEP_TYPE_SECRET;
+  err = param_check (&spec, ref, &norm, &why);
+  free (norm);
+  free (why);
+  if (err)
+    return secret_fail (r_why, gpg_error (GPG_ERR_CONFIGURATION),
+                        "invalid secret reference (expected secret:NAME"
+                        " or env:NAME)");
+  if (!strncmp (ref, "env:", 4))
+    return read_secret_env (ref + 4, r_value, r_len, r_why);
+  return read_secret_file (ctx, ref + 7, r_value, r_len, r_why);
+}
+
+gpg_error_t
 config_secret (pgpstep_config_t cfg, const char *ref,
                const char **r_value, size_t *r_len)
 {
   gpg_error_t err;
   struct cached_secret *cs;
-  struct pgpstep_param spec;
-  char *norm = NULL;
-  char *why = NULL;
   char *value = NULL;
   size_t len = 0;
 
@@ -283,23 +312,8 @@ config_secret (pgpstep_config_t cfg, const char *ref,
     if (!strcmp (cs->ref, ref))
       goto found;
 
-  /* Same syntax as a SECRET parameter; the text of a bad reference is
-   * never repeated since it may be a literal secret.  */
-  memset (&spec, 0, sizeof spec);
-  spec.struct_size = sizeof spec;
-  spec.type = PGPSTEP_TYPE_SECRET;
-  err = param_check (&spec, ref, &norm, &why);
-  free (norm);
-  free (why);
-  if (err)
-    return secret_fail (cfg, gpg_error (GPG_ERR_CONFIGURATION),
-                        "invalid secret reference (expected secret:NAME"
-                        " or env:NAME)");
-
-  if (!strncmp (ref, "env:", 4))
-    err = read_secret_env (cfg, ref + 4, &value, &len);
-  else
-    err = read_secret_file (cfg, ref + 7, &value, &len);
+  err = secret_read (cfg->pipeline->ctx, ref, &value, &len,
+                     &cfg->secret_error);
   if (err)
     return err;
 

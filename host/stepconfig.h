@@ -17,6 +17,15 @@ void config_error (pgpstep_config_t cfg, gpg_error_t err, const char *key,
                    const char *fmt, ...)
   __attribute__ ((format (printf, 4, 5)));
 
+/* Read the secret REF ("secret:NAME" from the secrets directory of
+ * CTX, or "env:NAME") into a malloced NUL-terminated buffer the caller
+ * wipes (explicit_bzero) and frees.  On failure *R_WHY (freed first)
+ * says why without repeating REF's value.  Configuration problems are
+ * GPG_ERR_CONFIGURATION.  */
+struct pgpstep_ctx;
+gpg_error_t secret_read (struct pgpstep_ctx *ctx, const char *ref,
+                         char **r_value, size_t *r_len, char **r_why);
+
 /* Wipe and free what the services above cached in CFG (secrets, error
  * detail); called when the pipeline is released.  */
 void config_release_cache (pgpstep_config_t cfg);

@@ -52,11 +52,25 @@ struct pgpstep_options
   void *log_opaque;
   const char *secrets_dir;      /* For "secret:NAME"; NULL: $PGPSTEP_SECRETS. */
   const char *spool_dir;        /* Spool files; NULL: $TMPDIR or /tmp.  */
+  const char *runtime_dir;      /* Where runtime GnuPG homes are made;
+                                   NULL: $PGPSTEP_RUNTIME_DIR, else
+                                   $XDG_RUNTIME_DIR or /run/user/UID when
+                                   ours and private, else $TMPDIR or
+                                   /tmp.  Keep it short: agent sockets
+                                   live there (108-byte limit).  */
 };
 
 gpg_error_t pgpstep_new (pgpstep_t *r_host, const struct pgpstep_options *opt);
 /* Release the host.  All pipelines must have been released.  */
 void pgpstep_release (pgpstep_t host);
+
+/* For an embedder's fatal-signal handler (async-signal-safe): stop
+ * the gpg-agents of this process's runtime homes and remove the homes.
+ * Normal exits need no call (pipeline release, and an atexit handler
+ * for whatever is left); homes of a process killed without a chance
+ * to run this are swept by the next pgpstep_new in the same runtime
+ * directory.  */
+void pgpstep_cleanup_on_signal (void);
 
 /* Load every "*.so" module found in the colon-separated list of
  * absolute directories PATH.  Each refused module is logged with the
@@ -175,6 +189,74 @@ pgpstep_headers_t pgpstep_result_headers (pgpstep_result_t result);
 const char *pgpstep_result_step (pgpstep_result_t result);
 const char *pgpstep_result_key (pgpstep_result_t result);
 const char *pgpstep_result_message (pgpstep_result_t result);
+
+/* Keys of the keyrings of a pipeline (for listings and monitoring).  */
+typedef struct pgpstep_keylist *pgpstep_keylist_t;
+
+typedef enum
+  {
+    PGPSTEP_KEY_VALID    = 0,
+    PGPSTEP_KEY_CRITICAL = 1,   /* Expires within the warning period.  */
+    PGPSTEP_KEY_EXPIRED  = 2,
+    PGPSTEP_KEY_REVOKED  = 3,
+    PGPSTEP_KEY_INVALID  = 4    /* Unusable for another reason.  */
+  } pgpstep_key_status_t;
+
+#define PGPSTEP_KEY_CAN_ENCRYPT  (1u << 0)
+#define PGPSTEP_KEY_CAN_SIGN     (1u << 1)
+#define PGPSTEP_KEY_CAN_CERTIFY  (1u << 2)
+
+/* One key of one keyring.  Owned by the list.  */
+struct pgpstep_keyinfo
+{
+  size_t struct_size;
+  const char *keyring;          /* The keyring's name.  */
+  const char *fingerprint;      /* Primary key, uppercase hex.  */
+  const char *const *user_ids;  /* NULL-terminated.  */
+  const char *algorithm;        /* Primary key, e.g. "ed25519",
+                                   "rsa3072".  */
+  unsigned int bits;
+  unsigned int capabilities;    /* PGPSTEP_KEY_CAN_*, of the usable
+                                   primary key and subkeys.  */
+  int has_secret;               /* A secret (sub)key is available.  */
+  long long created;            /* Seconds since the epoch.  */
+  long long expires;            /* Earliest expiry of the primary key and
+                                   its usable subkeys; 0: never.  */
+  pgpstep_key_status_t status;
+};
+
+/* Options of a listing.  Zero-initialise and set struct_size.  */
+struct pgpstep_keylist_options
+{
+  size_t struct_size;
+  unsigned int warn_days;       /* Critical when expiring within this
+                                   many days; 0: 14.  */
+};
+
+/* List every key of every keyring of PIPELINE.  */
+gpg_error_t pgpstep_pipeline_keys (pgpstep_pipeline_t pipeline,
+                                   const struct pgpstep_keylist_options *opt,
+                                   pgpstep_keylist_t *r_list);
+
+/* Load only the keyrings of the descriptor FILE - parse and check it,
+ * build its runtime homes, check every passphrase - without creating
+ * the steps, list the keys and remove the homes again.  For
+ * diagnostics: works even when a step would refuse one of the keys.
+ * On error R_MESSAGE (optional) says which keyring, file or key.  */
+gpg_error_t pgpstep_keys_load_file (pgpstep_t host, const char *file,
+                                    const struct pgpstep_keylist_options
+                                    *opt, pgpstep_keylist_t *r_list,
+                                    char **r_message);
+
+unsigned int pgpstep_keylist_count (pgpstep_keylist_t list);
+/* Key IDX in keyring order, then file order; NULL past the end.  */
+const struct pgpstep_keyinfo *pgpstep_keylist_at (pgpstep_keylist_t list,
+                                                  unsigned int idx);
+/* Render LIST as a JSON array of objects (malloced, free with
+ * pgpstep_free).  */
+gpg_error_t pgpstep_keylist_to_json (pgpstep_keylist_t list,
+                                     char **r_json);
+void pgpstep_keylist_release (pgpstep_keylist_t list);
 
 /* Map an error to the CLI exit code table (0, 1, 3, 17, 29, ...).  */
 int pgpstep_exit_code (gpg_error_t err);

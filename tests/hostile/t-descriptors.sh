@@ -72,6 +72,9 @@ trace_check ()
           "$1"|/etc/ld.so.cache|/etc/ld.so.preload|/lib/*|/lib64/*|/usr/lib/*|\
           /usr/lib64/*|/usr/share/locale/*|/dev/null|/dev/urandom|\
           /proc/*|/sys/*|"$PLUGIN_DIR"|"$PLUGIN_DIR"/*|"$top_builddir"/*) ;;
+          # Shared libraries wherever the dynamic loader searches (an
+          # install prefix under distcheck, LD_LIBRARY_PATH, ...).
+          */*.so|*/*.so.[0-9]*) ;;
           *) echo "$_p" ;;
         esac
       done >"$D/unexpected"

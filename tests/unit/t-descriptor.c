@@ -1279,6 +1279,11 @@ test_load_file_resolves_paths_from_the_real_directory (void **state)
   assert_non_null (realpath (g.dir, real));
   snprintf (sub, sizeof sub, "%s/real", g.dir);
   assert_int_equal (mkdir (sub, 0700), 0);
+  /* Loading imports the key (runtime homes): it must exist.  */
+  snprintf (file, sizeof file, "%s/keys", sub);
+  assert_int_equal (mkdir (file, 0700), 0);
+  snprintf (file, sizeof file, "%s/keys/k.asc", sub);
+  assert_int_equal (symlink (TEST_DATA_DIR "/keys/alice.pub.asc", file), 0);
   snprintf (file, sizeof file, "%s/p.xml", sub);
   fd = open (file, O_WRONLY | O_CREAT | O_TRUNC, 0600);
   assert_true (fd >= 0);

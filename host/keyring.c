@@ -1,0 +1,800 @@
+/* keyring.c - build and remove the runtime homes of a pipeline.
+ *
+ * Each distinct set of keyrings named by steps gets one home (steps
+ * with the same set share it); a keyring no step names gets a home of
+ * its own so that every keyring is checked at load.  A keyring is
+ * imported from its source (key files, or keys exported from a GnuPG
+ * home that is only read) into the first home that holds it; there
+ * its protected secret keys are checked against the keyring's
+ * passphrase with nothing cached and stored unprotected (agent.c), so
+ * that a private-key operation costs no S2K later.  Further homes get
+ * the keyring's certificates exported from that first home and copies
+ * of its now unprotected key files.  The homes are private to this
+ * process (0700, see homedir.c).
+ */
+#include <config.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "agent.h"
+#include "gnupg.h"
+#include "homedir.h"
+#include "keyring.h"
+#include "stepconfig.h"
+
+/* Largest key file we read.  */
+#define KEYFILE_MAX_SIZE (16u * 1024 * 1024)
+
+#define PRIVATE_KEYS_DIR "private-keys-v1.d"
+
+struct build
+{
+  struct pgpstep_pipeline *pl;
+  struct keyring_homes *h;
+  char *message;
+  gpgme_ctx_t actx;             /* The agent of the home being built.  */
+};
+
+
+/* Record the load error of keyring KR as "SOURCE:LINE: keyring 'NAME':
+ * TEXT" and return ERR.  */
+static gpg_error_t
+kfail (struct build *b, const struct keyring_def *kr, gpg_error_t err,
+       const char *fmt, ...) __attribute__ ((format (printf, 4, 5)));
+
+static gpg_error_t
+kfail (struct build *b, const struct keyring_def *kr, gpg_error_t err,
+       const char *fmt, ...)
+{
+  va_list ap;
+  char *text = NULL;
+
+  if (b->message)
+    return err;
+  va_start (ap, fmt);
+  if (vasprintf (&text, fmt, ap) < 0)
+    text = NULL;
+  va_end (ap);
+  if (asprintf (&b->message, "%s:%u: keyring '%s': %s", b->pl->source,
+                kr->line, kr->name, text ? text : gpg_strerror (err)) < 0)
+    b->message = NULL;
+  free (text);
+  return err;
+}
+
+static int
+keyring_index (struct pgpstep_pipeline *pl, const char *name)
+{
+  unsigned int i;
+
+  for (i = 0; i < pl->nkeyrings; i++)
+    if (!strcmp (pl->keyrings[i].name, name))
+      return i;
+  return -1;
+}
+
+static gpg_error_t
+add_string (char ***array, unsigned int *n, const char *s)
+{
+  char **tmp;
+  unsigned int i;
+
+  for (i = 0; i < *n; i++)
+    if (!strcmp ((*array)[i], s))
+      return 0;
+  tmp = realloc (*array, (*n + 2) * sizeof *tmp);
+  if (!tmp)
+    return gpg_error_from_syserror ();
+  *array = tmp;
+  if (!(tmp[*n] = strdup (s)))
+    return gpg_error_from_syserror ();
+  tmp[++*n] = NULL;
+  return 0;
+}
+
+static void
+free_strings (char **array, unsigned int n)
+{
+  unsigned int i;
+
+  for (i = 0; i < n; i++)
+    free (array[i]);
+  free (array);
+}
+
+
+/*
+ * Planning: which homes, holding which keyrings
+ */
+
+static struct runtime_home *
+home_for (struct keyring_homes *h, const unsigned char *members)
+{
+  struct runtime_home *home, **tail;
+
+  for (tail = &h->list; (home = *tail); tail = &home->next)
+    if (!memcmp (home->members, members, h->nkeyrings))
+      return home;
+  home = calloc (1, sizeof *home);
+  if (!home || !(home->members = malloc (h->nkeyrings)))
+    {
+      free (home);
+      return NULL;
+    }
+  memcpy (home->members, members, h->nkeyrings);
+  *tail = home;
+  return home;
+}
+
+static gpg_error_t
+plan_homes (struct build *b)
+{
+  struct pgpstep_pipeline *pl = b->pl;
+  struct keyring_homes *h = b->h;
+  struct pgpstep_config *cfg;
+  unsigned char *members, *used;
+  unsigned int i, k, n;
+  int idx;
+
+  members = calloc (1, h->nkeyrings);
+  used = calloc (1, h->nkeyrings);
+  if (!members || !used)
+    goto nomem;
+  for (i = 0; i < pl->nsteps; i++)
+    {
+      cfg = pl->steps[i];
+      memset (members, 0, h->nkeyrings);
+      for (n = k = 0; k < cfg->nvalues; k++)
+        if (cfg->values[k].spec->type == PGPSTEP_TYPE_KEYRING
+            && (idx = keyring_index (pl, cfg->values[k].value)) >= 0)
+          members[idx] = used[idx] = 1, n++;
+      if (n && !(cfg->home = home_for (h, members)))
+        goto nomem;
+    }
+  for (k = 0; k < h->nkeyrings; k++)
+    if (!used[k])
+      {
+        memset (members, 0, h->nkeyrings);
+        members[k] = 1;
+        if (!home_for (h, members))
+          goto nomem;
+      }
+  free (members);
+  free (used);
+  return 0;
+
+ nomem:
+  free (members);
+  free (used);
+  return gpg_error_from_syserror ();
+}
+
+
+/*
+ * Moving keys
+ */
+
+/* Import DATA into CTX's home; the result stays valid until the next
+ * operation on CTX.  */
+static gpg_error_t
+import_data (gpgme_ctx_t ctx, gpgme_data_t data,
+             gpgme_import_result_t *r_result)
+{
+  gpg_error_t err;
+
+  *r_result = NULL;
+  err = gpgme_op_import (ctx, data);
+  if (!err)
+    *r_result = gpgme_op_import_result (ctx);
+  return err ? err : (*r_result ? 0 : gpg_error (GPG_ERR_GENERAL));
+}
+
+/* Import the key file FILE (the ATTR attribute of keyring K) into
+ * CTX's home and remember the keys in KK.  */
+static gpg_error_t
+import_file (struct build *b, unsigned int k, gpgme_ctx_t ctx,
+             const char *attr, const char *file, int want_secret)
+{
+  const struct keyring_def *kr = b->pl->keyrings + k;
+  struct keyring_keys *kk = b->h->keyrings + k;
+  gpg_error_t err;
+  gpgme_data_t data = NULL;
+  gpgme_import_result_t res;
+  gpgme_import_status_t st;
+  char *buffer = NULL, *why = NULL;
+  size_t length = 0;
+
+  err = descriptor_read_file (file, KEYFILE_MAX_SIZE, &buffer, &length,
+                              &why);
+  if (err)
+    {
+      kfail (b, kr, err, "%s=%s", attr, why ? why : gpg_strerror (err));
+      err = gpg_error (GPG_ERR_CONFIGURATION);
+      goto leave;
+    }
+  err = gpgme_data_new_from_mem (&data, buffer, length, 0);
+  if (!err)
+    err = import_data (ctx, data, &res);
+  if (err)
+    {
+      err = kfail (b, kr, gpg_error (GPG_ERR_CONFIGURATION),
+                   "%s=%s: import failed: %s", attr, file,
+                   gpg_strerror (err));
+      goto leave;
+    }
+  if (!res->considered || (!res->imported && !res->unchanged))
+    {
+      err = kfail (b, kr, gpg_error (GPG_ERR_CONFIGURATION),
+                   "%s=%s: no OpenPGP key found", attr, file);
+      goto leave;
+    }
+  if (want_secret && !res->secret_imported && !res->secret_unchanged)
+    {
+      err = kfail (b, kr, gpg_error (GPG_ERR_CONFIGURATION),
+                   "%s=%s: no secret key found", attr, file);
+      goto leave;
+    }
+  for (st = res->imports; st; st = st->next)
+    if (!st->result && st->fpr
+        && (err = add_string (&kk->fprs, &kk->nfprs, st->fpr)))
+      goto leave;
+
+ leave:
+  gpgme_data_release (data);
+  if (buffer)
+    explicit_bzero (buffer, length);  /* It may hold secret keys.  */
+  free (buffer);
+  free (why);
+  return err;
+}
+
+/* Export the certificates FPRS from the home of SRC and import them
+ * into the home of DST.  */
+static gpg_error_t
+copy_certs (gpgme_ctx_t src, gpgme_ctx_t dst, char **fprs)
+{
+  gpg_error_t err;
+  gpgme_data_t data = NULL;
+  gpgme_import_result_t res;
+
+  err = gpgme_data_new (&data);
+  if (!err)
+    err = gpgme_op_export_ext (src, (const char **)fprs, 0, data);
+  if (!err)
+    err = gpgme_data_seek (data, 0, SEEK_SET) < 0
+      ? gpg_error_from_syserror () : 0;
+  if (!err)
+    err = import_data (dst, data, &res);
+  gpgme_data_release (data);
+  return err;
+}
+
+/* Copy the file SRC to the new file DST (mode 0600).  */
+static gpg_error_t
+copy_file (const char *src, const char *dst)
+{
+  gpg_error_t err = 0;
+  char buf[16384];
+  ssize_t n = 0;
+  int in, out = -1;
+
+  in = open (src, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK);
+  if (in < 0)
+    return gpg_error_from_syserror ();
+  out = open (dst, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+  if (out < 0)
+    err = gpg_error_from_syserror ();
+  while (!err && ((n = read (in, buf, sizeof buf)) > 0
+                  || (n < 0 && errno == EINTR)))
+    if (n > 0 && write (out, buf, n) != n)
+      err = gpg_error_from_syserror ();
+  if (!err && n < 0)
+    err = gpg_error_from_syserror ();
+  if (out >= 0 && close (out) && !err)
+    err = gpg_error_from_syserror ();
+  explicit_bzero (buf, sizeof buf);     /* Key files pass through.  */
+  close (in);
+  return err;
+}
+
+/* Copy the agent key file of GRIP from the home FROM to the home TO.
+ * GPG_ERR_ENOENT if FROM has none.  */
+static gpg_error_t
+copy_key_file (const char *from, const char *to, const char *grip)
+{
+  gpg_error_t err;
+  char *src = NULL, *dst = NULL, *dir = NULL;
+
+  if (asprintf (&src, "%s/%s/%s.key", from, PRIVATE_KEYS_DIR, grip) < 0
+      || asprintf (&dir, "%s/%s", to, PRIVATE_KEYS_DIR) < 0
+      || asprintf (&dst, "%s/%s.key", dir, grip) < 0)
+    err = gpg_error_from_syserror ();
+  else if (access (src, F_OK))
+    err = gpg_error_from_syserror ();
+  else if (mkdir (dir, 0700) && errno != EEXIST)
+    err = gpg_error_from_syserror ();
+  else
+    err = copy_file (src, dst);
+  free (src);
+  free (dst);
+  free (dir);
+  return err;
+}
+
+/* Copy the public keyrings of the GnuPG home FROM into the scratch
+ * home TO.  Running gpg on FROM itself would write there: even
+ * --export takes the keybox lock (a lock file in the home).  */
+static gpg_error_t
+copy_pubrings (const char *from, const char *to)
+{
+  static const char *const names[] = { "pubring.kbx", "pubring.gpg" };
+  gpg_error_t err = 0;
+  char *src = NULL, *dst = NULL;
+  unsigned int i, copied = 0;
+
+  for (i = 0; !err && i < sizeof names / sizeof *names; i++)
+    {
+      if (asprintf (&src, "%s/%s", from, names[i]) < 0
+          || asprintf (&dst, "%s/%s", to, names[i]) < 0)
+        err = gpg_error_from_syserror ();
+      else if (!access (src, F_OK) && !(err = copy_file (src, dst)))
+        copied++;
+      free (src);
+      free (dst);
+      src = dst = NULL;
+    }
+  if (!err && !copied)
+    err = gpg_error (GPG_ERR_ENOENT);
+  return err;
+}
+
+/* Keygrips of the secret (sub)keys of the keys KK->FPRS in CTX's home
+ * (ALL: of every subkey, secret or not).  */
+static gpg_error_t
+collect_grips (gpgme_ctx_t ctx, struct keyring_keys *kk, int all,
+               char ***r_grips, unsigned int *r_n)
+{
+  gpg_error_t err = 0;
+  gpgme_key_t key = NULL;
+  gpgme_subkey_t sk;
+  unsigned int i;
+
+  gpgme_set_keylist_mode (ctx, GPGME_KEYLIST_MODE_LOCAL
+                          | GPGME_KEYLIST_MODE_WITH_KEYGRIP
+                          | (all ? 0 : GPGME_KEYLIST_MODE_WITH_SECRET));
+  for (i = 0; !err && i < kk->nfprs; i++)
+    {
+      err = gpgme_get_key (ctx, kk->fprs[i], &key, 0);
+      for (sk = key ? key->subkeys : NULL; !err && sk; sk = sk->next)
+        if (sk->keygrip && (all || (sk->secret && !sk->is_cardkey)))
+          err = add_string (r_grips, r_n, sk->keygrip);
+      gpgme_key_unref (key);
+      key = NULL;
+    }
+  return err;
+}
+
+
+/*
+ * Secret keys
+ */
+
+/* The primary fingerprint of the key in KK whose (sub)key is GRIP, for
+ * messages.  */
+static const char *
+fpr_of_grip (gpgme_ctx_t ctx, struct keyring_keys *kk, const char *grip)
+{
+  gpgme_key_t key = NULL;
+  gpgme_subkey_t sk;
+  const char *found = "?";
+  unsigned int i;
+
+  gpgme_set_keylist_mode (ctx, GPGME_KEYLIST_MODE_LOCAL
+                          | GPGME_KEYLIST_MODE_WITH_KEYGRIP);
+  for (i = 0; i < kk->nfprs && *found == '?'; i++)
+    {
+      if (gpgme_get_key (ctx, kk->fprs[i], &key, 0))
+        continue;
+      for (sk = key->subkeys; sk; sk = sk->next)
+        if (sk->keygrip && !strcmp (sk->keygrip, grip))
+          found = kk->fprs[i];
+      gpgme_key_unref (key);
+    }
+  return found;
+}
+
+/* Check the passphrase of keyring K on its protected secret keys in
+ * HOME and store them unprotected there.  */
+static gpg_error_t
+unprotect_keys (struct build *b, unsigned int k, struct runtime_home *home,
+                gpgme_ctx_t ctx)
+{
+  const struct keyring_def *kr = b->pl->keyrings + k;
+  struct keyring_keys *kk = b->h->keyrings + k;
+  gpg_error_t err = 0;
+  char *pass = NULL, *why = NULL;
+  size_t len = 0;
+  unsigned int i;
+  int protected;
+
+  if (!kk->ngrips)
+    return 0;
+  if (!b->actx && (err = agent_connect (home->dir, &b->actx)))
+    return kfail (b, kr, gpg_error (GPG_ERR_CONFIGURATION),
+                  "cannot start gpg-agent in %s: %s", home->dir,
+                  gpg_strerror (err));
+  for (i = 0; !err && i < kk->ngrips; i++)
+    {
+      err = agent_is_protected (b->actx, kk->grips[i], &protected);
+      if (err)
+        {
+          err = kfail (b, kr, gpg_error (GPG_ERR_CONFIGURATION),
+                       "key %s: secret key not available: %s",
+                       fpr_of_grip (ctx, kk, kk->grips[i]),
+                       gpg_strerror (err));
+          break;
+        }
+      if (!protected)
+        continue;
+      if (!kr->passphrase)
+        {
+          err = kfail (b, kr, gpg_error (GPG_ERR_NO_PASSPHRASE),
+                       "key %s is protected but the keyring has no"
+                       " passphrase attribute",
+                       fpr_of_grip (ctx, kk, kk->grips[i]));
+          break;
+        }
+      if (!pass && (err = secret_read (b->pl->ctx, kr->passphrase, &pass,
+                                       &len, &why)))
+        {
+          err = kfail (b, kr, err, "passphrase: %s",
+                       why ? why : gpg_strerror (err));
+          break;
+        }
+      err = agent_unprotect (b->actx, kk->grips[i], pass, len);
+      if (gpg_err_code (err) == GPG_ERR_BAD_PASSPHRASE)
+        err = kfail (b, kr, gpg_error (GPG_ERR_BAD_PASSPHRASE),
+                     "key %s: wrong passphrase (from %s)",
+                     fpr_of_grip (ctx, kk, kk->grips[i]), kr->passphrase);
+      else if (err)
+        err = kfail (b, kr, err, "key %s: cannot remove the protection"
+                     " in the runtime home: %s",
+                     fpr_of_grip (ctx, kk, kk->grips[i]),
+                     gpg_strerror (err));
+    }
+  if (pass)
+    explicit_bzero (pass, len);
+  free (pass);
+  free (why);
+  return err;
+}
+
+
+/*
+ * Filling a home
+ */
+
+/* Import keyring K from its source into HOME (its first home).  */
+static gpg_error_t
+import_keyring (struct build *b, unsigned int k, struct runtime_home *home,
+                gpgme_ctx_t ctx)
+{
+  const struct keyring_def *kr = b->pl->keyrings + k;
+  struct keyring_keys *kk = b->h->keyrings + k;
+  gpg_error_t err = 0;
+  gpgme_ctx_t src = NULL;
+  gpgme_key_t key = NULL;
+  char *list = NULL, *tok, *save = NULL, *scratch = NULL;
+  char **all = NULL;
+  unsigned int i, nall = 0;
+
+  if (kr->public_file
+      && (err = import_file (b, k, ctx, "public", kr->public_file, 0)))
+    goto leave;
+  if (kr->secret_file
+      && (err = import_file (b, k, ctx, "secret", kr->secret_file, 1)))
+    goto leave;
+
+  if (kr->home)
+    {
+      /* DIR is only read, never by gpg: certificates are exported from
+       * a scratch copy of its keyring, secret keys are copies of its
+       * agent's key files.  So DIR is never written and no agent is
+       * started for it.  */
+      if (!(list = strdup (kr->keys)))
+        {
+          err = gpg_error_from_syserror ();
+          goto leave;
+        }
+      for (tok = strtok_r (list, ",", &save); tok;
+           tok = strtok_r (NULL, ",", &save))
+        if ((err = add_string (&kk->fprs, &kk->nfprs, tok)))
+          goto leave;
+      err = homedir_create (b->pl->ctx->runtime_dir, &scratch);
+      if (!err)
+        err = copy_pubrings (kr->home, scratch);
+      if (!err)
+        err = gnupg_new_ctx (scratch, &src);
+      if (!err)
+        err = copy_certs (src, ctx, kk->fprs);
+      if (err)
+        {
+          err = kfail (b, kr, gpg_error (GPG_ERR_CONFIGURATION),
+                       "home=%s: cannot export keys: %s", kr->home,
+                       gpg_err_code (err) == GPG_ERR_ENOENT
+                       ? "no pubring.kbx or pubring.gpg there"
+                       : gpg_strerror (err));
+          goto leave;
+        }
+      gpgme_set_keylist_mode (ctx, GPGME_KEYLIST_MODE_LOCAL);
+      for (i = 0; i < kk->nfprs; i++)
+        {
+          if (gpgme_get_key (ctx, kk->fprs[i], &key, 0))
+            {
+              err = kfail (b, kr, gpg_error (GPG_ERR_CONFIGURATION),
+                           "key %s not found in home=%s", kk->fprs[i],
+                           kr->home);
+              goto leave;
+            }
+          /* A subkey's fingerprint selects its primary key.  */
+          if (strcmp (key->fpr, kk->fprs[i]))
+            {
+              free (kk->fprs[i]);
+              if (!(kk->fprs[i] = strdup (key->fpr)))
+                err = gpg_error_from_syserror ();
+            }
+          gpgme_key_unref (key);
+          key = NULL;
+          if (err)
+            goto leave;
+        }
+      err = collect_grips (ctx, kk, 1, &all, &nall);
+      for (i = 0; !err && i < nall; i++)
+        {
+          err = copy_key_file (kr->home, home->dir, all[i]);
+          /* Only the public part is there, or another keyring of
+           * this home brought the key already.  */
+          if (gpg_err_code (err) == GPG_ERR_ENOENT
+              || gpg_err_code (err) == GPG_ERR_EEXIST)
+            err = 0;
+          else if (err)
+            err = kfail (b, kr, gpg_error (GPG_ERR_CONFIGURATION),
+                         "home=%s: cannot copy secret key %s: %s",
+                         kr->home, all[i], gpg_strerror (err));
+        }
+      if (err)
+        goto leave;
+    }
+
+  err = collect_grips (ctx, kk, 0, &kk->grips, &kk->ngrips);
+  if (err)
+    {
+      err = kfail (b, kr, err, "cannot list keys: %s", gpg_strerror (err));
+      goto leave;
+    }
+  err = unprotect_keys (b, k, home, ctx);
+  if (!err)
+    kk->origin = home;
+
+ leave:
+  free_strings (all, nall);
+  free (list);
+  gpgme_release (src);
+  if (scratch)
+    homedir_remove (scratch);   /* Export needs no agent.  */
+  free (scratch);
+  return err;
+}
+
+/* Copy keyring K, already in its origin home, into HOME.  */
+static gpg_error_t
+copy_keyring (struct build *b, unsigned int k, struct runtime_home *home,
+              gpgme_ctx_t ctx)
+{
+  const struct keyring_def *kr = b->pl->keyrings + k;
+  struct keyring_keys *kk = b->h->keyrings + k;
+  gpg_error_t err;
+  gpgme_ctx_t src = NULL;
+  unsigned int i;
+
+  err = gnupg_new_ctx (kk->origin->dir, &src);
+  if (!err && kk->nfprs)
+    err = copy_certs (src, ctx, kk->fprs);
+  for (i = 0; !err && i < kk->ngrips; i++)
+    {
+      err = copy_key_file (kk->origin->dir, home->dir, kk->grips[i]);
+      /* Another keyring of this home brought the same key (and
+       * checked its own passphrase for it).  */
+      if (gpg_err_code (err) == GPG_ERR_EEXIST)
+        err = 0;
+    }
+  gpgme_release (src);
+  if (err)
+    return kfail (b, kr, err, "cannot copy into %s: %s", home->dir,
+                  gpg_strerror (err));
+  return 0;
+}
+
+static gpg_error_t
+fill_home (struct build *b, struct runtime_home *home)
+{
+  gpg_error_t err;
+  gpgme_ctx_t ctx = NULL;
+  unsigned int k, ngrips = 0;
+
+  err = homedir_create (b->pl->ctx->runtime_dir, &home->dir);
+  if (err)
+    {
+      if (asprintf (&b->message, "%s: cannot create a runtime home in"
+                    " %s: %s", b->pl->source, b->pl->ctx->runtime_dir,
+                    gpg_err_code (err) == GPG_ERR_TOO_LARGE
+                    ? "path too long for the agent socket"
+                    : gpg_strerror (err)) < 0)
+        b->message = NULL;
+      return gpg_error (GPG_ERR_CONFIGURATION);
+    }
+  err = gnupg_new_ctx (home->dir, &ctx);
+  for (k = 0; !err && k < b->h->nkeyrings; k++)
+    {
+      if (!home->members[k])
+        continue;
+      if (!b->h->keyrings[k].origin)
+        err = import_keyring (b, k, home, ctx);
+      else
+        err = copy_keyring (b, k, home, ctx);
+      ngrips += b->h->keyrings[k].ngrips;
+    }
+  /* Know the agent of every home with secret keys, so that a signal
+   * handler can stop it.  */
+  if (!err && ngrips && !b->actx)
+    err = agent_connect (home->dir, &b->actx);
+  if (!err && b->actx && !agent_get_pid (b->actx, &home->agent_pid))
+    homedir_set_agent (home->dir, home->agent_pid);
+  gpgme_release (b->actx);
+  b->actx = NULL;
+  gpgme_release (ctx);
+  if (err && !b->message
+      && asprintf (&b->message, "%s: runtime home %s: %s", b->pl->source,
+                   home->dir, gpg_strerror (err)) < 0)
+    b->message = NULL;
+  return err;
+}
+
+
+/*
+ * Entry points
+ */
+
+gpg_error_t
+keyring_build (struct pgpstep_pipeline *pl, char **r_message)
+{
+  gpg_error_t err = 0;
+  struct build b;
+  struct runtime_home *home;
+  unsigned int k;
+
+  *r_message = NULL;
+  memset (&b, 0, sizeof b);
+  b.pl = pl;
+  if (!pl->nkeyrings)
+    return 0;
+  if ((err = gnupg_init ()))
+    {
+      if (asprintf (r_message, "%s: GPGME cannot be used: %s", pl->source,
+                    gpg_strerror (err)) < 0)
+        *r_message = NULL;
+      return gpg_error (GPG_ERR_CONFIGURATION);
+    }
+  /* Before the first home of this host: the homes crashed processes
+   * left behind (unprotected keys, running agents) go.  Not at
+   * pgpstep_new, which must not touch the file system for a pipeline
+   * without keyrings.  */
+  if (!pl->ctx->swept)
+    {
+      keyring_sweep (pl->ctx);
+      pl->ctx->swept = 1;
+    }
+  b.h = calloc (1, sizeof *b.h);
+  if (!b.h || !(b.h->keyrings = calloc (pl->nkeyrings,
+                                        sizeof *b.h->keyrings)))
+    {
+      err = gpg_error_from_syserror ();
+      free (b.h);
+      return err;
+    }
+  b.h->nkeyrings = pl->nkeyrings;
+  for (k = 0; !err && k < pl->nkeyrings; k++)
+    if (!(b.h->keyrings[k].name = strdup (pl->keyrings[k].name)))
+      err = gpg_error_from_syserror ();
+  if (!err)
+    err = plan_homes (&b);
+  for (home = b.h->list; !err && home; home = home->next)
+    err = fill_home (&b, home);
+
+  if (err)
+    {
+      keyring_release (b.h);
+      for (k = 0; k < pl->nsteps; k++)
+        pl->steps[k]->home = NULL;
+      *r_message = b.message;
+      return err;
+    }
+  pl->homes = b.h;
+  return 0;
+}
+
+void
+keyring_release (struct keyring_homes *h)
+{
+  struct runtime_home *home;
+  unsigned int k;
+
+  if (!h)
+    return;
+  while ((home = h->list))
+    {
+      h->list = home->next;
+      if (home->dir)
+        {
+          agent_stop (home->dir, home->agent_pid);
+          homedir_remove (home->dir);
+        }
+      free (home->dir);
+      free (home->members);
+      free (home);
+    }
+  for (k = 0; k < h->nkeyrings; k++)
+    {
+      free (h->keyrings[k].name);
+      free_strings (h->keyrings[k].fprs, h->keyrings[k].nfprs);
+      free_strings (h->keyrings[k].grips, h->keyrings[k].ngrips);
+    }
+  free (h->keyrings);
+  free (h);
+}
+
+gpg_error_t
+keyring_config_home (struct pgpstep_config *cfg, const char **r_dir)
+{
+  *r_dir = NULL;
+  if (!cfg->home || !cfg->home->dir)
+    return gpg_error (GPG_ERR_NO_DATA);
+  *r_dir = cfg->home->dir;
+  return 0;
+}
+
+gpg_error_t
+keyring_message_home (struct pgpstep_config *cfg, const char **r_dir)
+{
+  /* The one home of the step; copies for parallel workers go here.  */
+  return keyring_config_home (cfg, r_dir);
+}
+
+
+static void
+sweep_one (void *opaque, const char *dir)
+{
+  struct pgpstep_ctx *ctx = opaque;
+  pid_t owner, agent;
+  int alive;
+
+  if (homedir_read_owner (dir, &owner, &agent, &alive) || alive)
+    return;
+  agent_stop (dir, agent);
+  homedir_remove (dir);
+  host_log (ctx, PGPSTEP_LOG_INFO, NULL, "removed the runtime home %s of"
+            " process %ld, which is gone", dir, (long)owner);
+}
+
+void
+keyring_sweep (struct pgpstep_ctx *ctx)
+{
+  if (ctx->runtime_dir)
+    homedir_foreach_stale (ctx->runtime_dir, sweep_one, ctx);
+}
