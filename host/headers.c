@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "headers.h"
+#include "json.h"
 
 #define MAX_HEADER_NAME 256
 /* Lookups are linear; a message needs a few dozen headers, and the
@@ -199,112 +200,32 @@ put_mem (struct membuf *mb, const char *s, size_t n)
   mb->buf[mb->len] = 0;
 }
 
-static void
-put_str (struct membuf *mb, const char *s)
-{
-  put_mem (mb, s, strlen (s));
-}
-
-/* Length of the valid UTF-8 sequence at S, of which at most AVAIL
- * bytes may be read, or 0 if invalid.  */
-static size_t
-utf8_len (const unsigned char *s, size_t avail)
-{
-  unsigned int c = s[0];
-  size_t n, i;
-  unsigned long cp;
-
-  if (c < 0x80)
-    return 1;
-  else if (c >= 0xc2 && c <= 0xdf)
-    n = 2, cp = c & 0x1f;
-  else if (c >= 0xe0 && c <= 0xef)
-    n = 3, cp = c & 0x0f;
-  else if (c >= 0xf0 && c <= 0xf4)
-    n = 4, cp = c & 0x07;
-  else
-    return 0;
-  if (n > avail)
-    return 0;   /* Cut off by the end of the input.  */
-  for (i = 1; i < n; i++)
-    {
-      if ((s[i] & 0xc0) != 0x80)
-        return 0;
-      cp = (cp << 6) | (s[i] & 0x3f);
-    }
-  if ((n == 3 && cp < 0x800) || (cp >= 0xd800 && cp <= 0xdfff)
-      || cp > 0x10ffff || (n == 4 && cp < 0x10000))
-    return 0;
-  return n;
-}
-
-/* Write S as a JSON string.  Invalid UTF-8 bytes become U+FFFD so that
- * the output is always valid JSON whatever a sender put in a value.  */
-static void
-put_json_string (struct membuf *mb, const char *s)
-{
-  const unsigned char *p = (const unsigned char *)s;
-  char tmp[8];
-  size_t n;
-
-  put_mem (mb, "\"", 1);
-  while (*p)
-    {
-      if (*p == '"' || *p == '\\')
-        {
-          tmp[0] = '\\';
-          tmp[1] = *p;
-          put_mem (mb, tmp, 2);
-          p++;
-        }
-      else if (*p == '\n')
-        put_mem (mb, "\\n", 2), p++;
-      else if (*p == '\r')
-        put_mem (mb, "\\r", 2), p++;
-      else if (*p == '\t')
-        put_mem (mb, "\\t", 2), p++;
-      else if (*p < 0x20 || *p == 0x7f)
-        {
-          snprintf (tmp, sizeof tmp, "\\u%04x", *p);
-          put_mem (mb, tmp, 6);
-          p++;
-        }
-      else if ((n = utf8_len (p, (size_t)-1)))  /* NUL stops it.  */
-        {
-          put_mem (mb, (const char *)p, n);
-          p += n;
-        }
-      else
-        {
-          put_mem (mb, "\\ufffd", 6);
-          p++;
-        }
-    }
-  put_mem (mb, "\"", 1);
-}
-
 gpg_error_t
 pgpstep_headers_to_json (pgpstep_headers_t h, char **r_json)
 {
-  struct membuf mb = { NULL, 0, 0, 0 };
+  char *buf = NULL;
+  size_t len = 0;
   unsigned int i;
+  FILE *fp;
 
   *r_json = NULL;
-  put_str (&mb, "{");
+  if (!(fp = open_memstream (&buf, &len)))
+    return gpg_error_from_syserror ();
+  fputs ("{", fp);
   for (i = 0; h && i < h->count; i++)
     {
-      put_str (&mb, i ? ",\n  " : "\n  ");
-      put_json_string (&mb, h->items[i].name);
-      put_str (&mb, ": ");
-      put_json_string (&mb, h->items[i].value);
+      fputs (i ? ",\n  " : "\n  ", fp);
+      json_put_string (fp, h->items[i].name);
+      fputs (": ", fp);
+      json_put_string (fp, h->items[i].value);
     }
-  put_str (&mb, h && h->count ? "\n}\n" : "}\n");
-  if (mb.oom)
+  fputs (h && h->count ? "\n}\n" : "}\n", fp);
+  if (fclose (fp))
     {
-      free (mb.buf);
-      return gpg_error (GPG_ERR_ENOMEM);
+      free (buf);
+      return gpg_error_from_syserror ();
     }
-  *r_json = mb.buf;
+  *r_json = buf;
   return 0;
 }
 
@@ -397,7 +318,7 @@ read_string (struct reader *r, char **r_str)
         }
       if (c != '\\')
         {
-          if (!(n = utf8_len ((const unsigned char *)r->p,
+          if (!(n = json_utf8_len ((const unsigned char *)r->p,
                               (size_t)(r->end - r->p))))
             {
               r->what = "invalid UTF-8";

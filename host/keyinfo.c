@@ -10,6 +10,7 @@
 #include <time.h>
 
 #include "gnupg.h"
+#include "json.h"
 #include "keyring.h"
 
 #define DEFAULT_WARN_DAYS 14
@@ -220,26 +221,6 @@ pgpstep_keys_load_file (pgpstep_t ctx, const char *file,
  */
 
 static void
-put_json_string (FILE *fp, const char *s)
-{
-  const unsigned char *p;
-
-  putc ('"', fp);
-  for (p = (const unsigned char *)s; *p; p++)
-    {
-      if (*p == '"' || *p == '\\')
-        fprintf (fp, "\\%c", *p);
-      else if (*p == '\n')
-        fputs ("\\n", fp);
-      else if (*p < 0x20 || *p == 0x7f)
-        fprintf (fp, "\\u%04x", *p);
-      else
-        putc (*p, fp);  /* gpg gives user IDs as UTF-8.  */
-    }
-  putc ('"', fp);
-}
-
-static void
 put_time (FILE *fp, long long t)
 {
   char buf[32];
@@ -291,17 +272,17 @@ pgpstep_keylist_to_json (pgpstep_keylist_t list, char **r_json)
     {
       fputs (i ? ",\n {" : "\n {", fp);
       fputs ("\"keyring\": ", fp);
-      put_json_string (fp, ki->keyring);
+      json_put_string (fp, ki->keyring);
       fputs (", \"fingerprint\": ", fp);
-      put_json_string (fp, ki->fingerprint);
+      json_put_string (fp, ki->fingerprint);
       fputs (", \"user_ids\": [", fp);
       for (uid = ki->user_ids; *uid; uid++)
         {
           fputs (uid == ki->user_ids ? "" : ", ", fp);
-          put_json_string (fp, *uid);
+          json_put_string (fp, *uid);
         }
       fputs ("], \"algorithm\": ", fp);
-      put_json_string (fp, ki->algorithm);
+      json_put_string (fp, ki->algorithm);
       fprintf (fp, ", \"bits\": %u, \"capabilities\": [", ki->bits);
       n = 0;
       if (ki->capabilities & PGPSTEP_KEY_CAN_ENCRYPT)

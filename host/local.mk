@@ -17,6 +17,7 @@ libpgpstep_core_la_SOURCES = \
 	host/spool.h host/spool.c \
 	host/result.h host/result.c \
 	host/headers.h host/headers.c \
+	host/json.h host/json.c \
 	host/exitcode.c \
 	host/gnupg.h host/gnupg.c \
 	host/homedir.h host/homedir.c \
