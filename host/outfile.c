@@ -22,6 +22,7 @@ struct outfile
   char *tmpname;        /* Visible temporary file (no O_TMPFILE), or NULL. */
   int slot;             /* Index of TMPNAME in PENDING, or -1.  */
   int dest_fd;          /* Spool: where the content is copied to.  */
+  int own_dest;         /* DEST_FD was opened here (a device or FIFO).  */
   mode_t mode;
   int overwrite;
   int synced;
@@ -178,6 +179,29 @@ outfile_open (const char *file, mode_t mode, int overwrite,
     {
       err = gpg_error (GPG_ERR_EISDIR);
       *r_message = make_message ("output file '%s' is a directory", file);
+      goto leave;
+    }
+  /* A device or FIFO (-o /dev/null, a named pipe) is written in
+   * place like stdout: spooled, copied on commit.  Renaming a file over
+   * it would replace the device node.  */
+  if (!stat (file, &st) && !S_ISREG (st.st_mode))
+    {
+      int dest = open (file, O_WRONLY | O_CLOEXEC | O_NOCTTY);
+
+      if (dest == -1)
+        {
+          err = gpg_error_from_syserror ();
+          *r_message = make_message ("cannot open output '%s': %s",
+                                     file, gpg_strerror (err));
+          goto leave;
+        }
+      outfile_release (of);
+      of = NULL;
+      err = outfile_open_spool (dest, r_of, r_message);
+      if (err)
+        close (dest);
+      else
+        (*r_of)->own_dest = 1;
       goto leave;
     }
   if (!overwrite && !lstat (file, &st))
@@ -478,6 +502,8 @@ outfile_release (struct outfile *of)
   pending_remove (of);
   if (of->fd != -1)
     close (of->fd);
+  if (of->own_dest)
+    close (of->dest_fd);
   free (of->tmpname);
   free (of->file);
   free (of->dir);

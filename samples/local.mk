@@ -18,8 +18,8 @@ EXTRA_DIST += samples/plugins/base64/Makefile \
 	samples/keys/partner.pub.asc samples/keys/partner.sec.asc \
 	samples/data/invoice.xml
 
-TESTS += tests/samples/t-base64.sh
-EXTRA_DIST += tests/samples/t-base64.sh
+TESTS += tests/samples/t-base64.sh tests/samples/t-invoice-exchange.sh
+EXTRA_DIST += tests/samples/t-base64.sh tests/samples/t-invoice-exchange.sh
 
 # Build the sample plugin out of tree with its own Makefile against the
 # installed header and pkg-config file, then run the installed CLI with

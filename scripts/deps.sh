@@ -5,7 +5,7 @@
 set -eu
 pkgs="gcc make autoconf automake libtool pkg-config xz-utils
       libgpg-error-dev libgpgme-dev libxml2-dev libcmocka-dev
-      gnupg valgrind time util-linux strace clang libclang-rt-14-dev"
+      gnupg valgrind time util-linux strace clang libclang-rt-14-dev sqop"
 missing=
 for p in $pkgs; do
   dpkg-query -W -f='${Status}\n' "$p" 2>/dev/null | grep -q '^install ok installed$' \

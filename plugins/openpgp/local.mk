@@ -1,8 +1,8 @@
 # plugins/openpgp/local.mk - the OpenPGP engine (convenience library)
 #
 # Linked into the encrypt/decrypt/sign/verify plugins (hidden
-# visibility).  Depends on libgpg-error and libc only.  One source per
-# line.
+# visibility).  Depends on libgpg-error, GPGME (keys only) and libc.
+# One source per line.
 noinst_LTLIBRARIES += plugins/openpgp/libopenpgp.la
 plugins_openpgp_libopenpgp_la_SOURCES = \
 	plugins/openpgp/status.h \
@@ -12,6 +12,13 @@ plugins_openpgp_libopenpgp_la_SOURCES = \
 	plugins/openpgp/packet.h \
 	plugins/openpgp/packet.c \
 	plugins/openpgp/gpgrun.h \
-	plugins/openpgp/gpgrun.c
-plugins_openpgp_libopenpgp_la_CFLAGS = $(plugin_cflags)
-plugins_openpgp_libopenpgp_la_LIBADD = $(GPG_ERROR_LIBS)
+	plugins/openpgp/gpgrun.c \
+	plugins/openpgp/policy.h \
+	plugins/openpgp/policy.c \
+	plugins/openpgp/keys.h \
+	plugins/openpgp/keys.c \
+	plugins/openpgp/gpgop.h \
+	plugins/openpgp/gpgop.c
+plugins_openpgp_libopenpgp_la_CFLAGS = $(plugin_cflags) $(GPGME_CFLAGS)
+plugins_openpgp_libopenpgp_la_LIBADD = $(GPGME_LIBS) $(GPG_ERROR_LIBS) \
+	$(PTHREAD_LIBS)

@@ -13,3 +13,12 @@ TESTS += $(cli_tests)
 dist_check_SCRIPTS += $(cli_tests)
 EXTRA_DIST += tests/cli/lib.sh
 
+# The encrypt step end to end (runs plugins/encrypt with the host's
+# runtime keyring homes).
+TESTS += tests/cli/t-encrypt.sh
+EXTRA_DIST += tests/cli/t-encrypt.sh
+
+# The decrypt step end to end (plugins/decrypt with the host's runtime
+# keyring homes, after the teststeps' cat for the spool case).
+TESTS += tests/cli/t-decrypt.sh
+EXTRA_DIST += tests/cli/t-decrypt.sh

@@ -18,6 +18,35 @@ t_stdin_stdout ()
   assert_same "$D/in" "$D/stdout"
 }
 
+t_device_and_fifo_outputs ()
+{
+  random_file "$D/in" 300000
+  pipeline "$D/p.xml" '<step type="cat"/>'
+  # A device is written in place, never replaced by a file.
+  cli run "$D/p.xml" -i "$D/in" -o /dev/null
+  assert_exit 0
+  cli run "$D/p.xml" -i "$D/in" -o /dev/null --overwrite
+  assert_exit 0
+  [ -c /dev/null ] || fail "/dev/null is no longer a character device"
+  # A FIFO gets the bytes, but only after every step succeeded.
+  mkfifo "$D/fifo"
+  cat "$D/fifo" >"$D/got" &
+  reader=$!
+  cli run "$D/p.xml" -i "$D/in" -o "$D/fifo"
+  assert_exit 0
+  wait $reader
+  assert_same "$D/in" "$D/got"
+  [ -p "$D/fifo" ] || fail "the FIFO was replaced"
+  pipeline "$D/f.xml" '<step type="cat"/>' '<step type="fail"><after>1000</after></step>'
+  cat "$D/fifo" >"$D/got2" &
+  reader=$!
+  cli run "$D/f.xml" -i "$D/in" -o "$D/fifo"
+  assert_exit 41
+  # The host closed the FIFO without writing: the reader saw EOF.
+  wait $reader
+  assert_empty "$D/got2"
+}
+
 t_file_to_file ()
 {
   random_file "$D/in" 3000000
@@ -228,6 +257,8 @@ run_case "stdin to stdout through cat" t_stdin_stdout
 run_case "-i FILE -o FILE, mode 0600, nothing else in the directory" \
   t_file_to_file
 run_case "four steps including spools" t_multi_step
+run_case "a device or FIFO output is written in place, only on success" \
+  t_device_and_fifo_outputs
 run_case "an empty message gives an empty output file" t_empty_input
 run_case "--mode sets the exact mode; the default is 0600" t_mode
 run_case "relative output path" t_relative_output

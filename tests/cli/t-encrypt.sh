@@ -1,0 +1,259 @@
+#!/bin/sh
+# t-encrypt.sh - the encrypt step end to end: descriptors with
+# <keyring public=... secret=...>, the host's runtime homes, and the
+# partner's gpg decrypting (and verifying) what pgpstep wrote.
+
+. "${top_srcdir:?top_srcdir is not set; run the tests with make check}/tests/cli/lib.sh"
+
+PLUGIN_DIR="$top_builddir/plugins/encrypt/.libs"
+K="$top_srcdir/tests/data/gpg/keys"
+INVOICE="$top_srcdir/tests/data/gpgrun/invoice.xml"
+
+ALICE=015ABD50EB712E873C6BB2B009037A2EDFD86C9F
+CAROL=2CD7BF5B19080ACFDAD9A97A0EA17B0BD56D690F
+EXPIRED=F241EF2770F4467D1CCFCB34757CB89B53BE88F2
+REVOKED=A6868A22AC315F24D8571D9CDD0A15B96E001FA3
+SIGNONLY=06E58D2062B4E91FE0D8550CF70B9058CB9C033A
+
+# The partners' homes: carol (secret) with alice's certificate, and an
+# empty one for passwords.  Short paths: the agent socket must fit.
+P=$(mktemp -d /tmp/pet-cli.XXXXXX) || exit 99
+stop_agents ()
+{
+  for _h in "$P"/carol "$P"/empty; do
+    [ -d "$_h" ] || continue
+    gpgconf --homedir "$_h" --kill all 2>/dev/null
+    # gpgconf returns before the agent is gone.
+    _n=0
+    while [ -e "$_h/S.gpg-agent" ] && [ $_n -lt 500 ]; do
+      sleep 0.01
+      _n=$((_n + 1))
+    done
+  done
+}
+trap 'stop_agents; rm -rf "$T" "$P"' EXIT
+
+mkdir -m 700 "$P/carol" "$P/empty" || hard_error "cannot create homes"
+gpg --homedir "$P/carol" --batch --quiet --import "$K/carol.sec.asc" \
+  "$K/alice.pub.asc" 2>/dev/null || hard_error "cannot import carol's key"
+
+[ -x "$PGPSTEP" ] || hard_error "no program at $PGPSTEP"
+[ -f "$PLUGIN_DIR/encrypt.so" ] || hard_error "no plugin at $PLUGIN_DIR"
+
+# partner_decrypt HOME FILE [GPG-OPTIONS...]: plaintext in $D/dec,
+# status lines in $D/status, exit code in $grc.
+partner_decrypt ()
+{
+  _home=$1
+  _file=$2
+  shift 2
+  gpg --homedir "$P/$_home" --batch --no-options --pinentry-mode loopback \
+    --status-fd 3 "$@" -o "$D/dec" --yes -d "$_file" \
+    3>"$D/status" 2>"$D/gpgerr"
+  grc=$?
+}
+
+# keyrings: the <keyring> lines every descriptor here uses.
+ours="<keyring name=\"ours\" public=\"$K/alice.pub.asc\" secret=\"$K/alice.sec.asc\"/>"
+partner="<keyring name=\"partner\" public=\"$K/carol.pub.asc\"/>"
+bad="<keyring name=\"bad\" public=\"$K/expired.pub.asc\"/>"
+bad2="<keyring name=\"bad2\" public=\"$K/revoked.pub.asc\"/>"
+bad3="<keyring name=\"bad3\" public=\"$K/signonly.pub.asc\"/>"
+
+t_sign_encrypt_armor ()
+{
+  pipeline "$D/p.xml" "$ours" "$partner" \
+    '<step type="encrypt" id="out">' \
+    '  <keyring>ours</keyring> <keyring>partner</keyring>' \
+    "  <recipient>$CAROL</recipient>" \
+    '  <sign-with>&lt;alice@example.org&gt;</sign-with>' \
+    '  <armor>true</armor> <compression>zlib</compression>' \
+    '</step>'
+  cli run "$D/p.xml" -i "$INVOICE" -o "$D/out.asc" --headers-out "$D/h.json"
+  assert_exit 0
+  assert_contains "$D/out.asc" "-----BEGIN PGP MESSAGE-----"
+  assert_contains "$D/h.json" "\"pgp.recipients\": \"$CAROL\""
+  assert_contains "$D/h.json" "\"pgp.signers\": \"$ALICE\""
+  assert_contains "$D/h.json" '"pgp.signature.digest": "SHA256"'
+  assert_contains "$D/h.json" '"pgp.cipher": "AES256"'
+  assert_contains "$D/h.json" '"pgp.compression": "zlib"'
+  assert_contains "$D/h.json" '"pgp.armor": "true"'
+  partner_decrypt carol "$D/out.asc"
+  [ "$grc" = 0 ] || fail "partner's gpg -d exited $grc"
+  assert_same "$INVOICE" "$D/dec"
+  assert_contains "$D/status" "VALIDSIG "
+  assert_contains "$D/status" " $ALICE"
+  assert_contains "$D/status" "DECRYPTION_INFO 2 9"
+}
+
+t_stdin_stdout_binary ()
+{
+  random_file "$D/in" 2000000
+  pipeline "$D/p.xml" "$partner" \
+    '<step type="encrypt"><keyring>partner</keyring>' \
+    '  <recipient>Carol Sequoia &lt;carol@example.org&gt;</recipient>' \
+    '  <cipher>CAMELLIA256</cipher></step>'
+  cli run "$D/p.xml" <"$D/in"
+  assert_exit 0
+  partner_decrypt carol "$D/stdout"
+  [ "$grc" = 0 ] || fail "partner's gpg -d exited $grc"
+  assert_same "$D/in" "$D/dec"
+  assert_contains "$D/status" "DECRYPTION_INFO 2 13"
+}
+
+t_header_recipient ()
+{
+  pipeline "$D/p.xml" "$ours" "$partner" \
+    '<step type="encrypt"><keyring>ours</keyring><keyring>partner</keyring>' \
+    '  <recipient>${header.partner}</recipient></step>'
+  cli run "$D/p.xml" -i "$INVOICE" -o "$D/out.gpg" \
+    --header 'partner=<carol@example.org>' --header filename=inv-1.xml \
+    --headers-out "$D/h.json"
+  assert_exit 0
+  assert_contains "$D/h.json" "\"pgp.recipients\": \"$CAROL\""
+  partner_decrypt carol "$D/out.gpg"
+  assert_same "$INVOICE" "$D/dec"
+  assert_contains "$D/status" "PLAINTEXT 62 "
+  assert_contains "$D/status" " inv-1.xml"
+
+  # A key that is not in the step's keyrings: exit 17, no output.
+  cli run "$D/p.xml" -i "$INVOICE" -o "$D/out2.gpg" \
+    --header 'partner=<bob@example.org>'
+  assert_exit 17
+  assert_contains "$D/stderr" "no key for '<bob@example.org>'"
+  assert_no_file "$D/out2.gpg"
+}
+
+# refused KEYRING-LINE FPR REASON: load fails with 17 naming the key.
+refused ()
+{
+  pipeline "$D/p.xml" "$partner" "$1" \
+    '<step type="encrypt" id="out"><keyring>partner</keyring>' \
+    "  <keyring>$(echo "$1" | sed 's/.*name="\([a-z0-9]*\)".*/\1/')</keyring>" \
+    "  <recipient>$CAROL</recipient> <recipient>$2</recipient></step>"
+  cli run "$D/p.xml" -i "$INVOICE" -o "$D/out.gpg"
+  assert_exit 17
+  assert_contains "$D/stderr" "$2"
+  assert_contains "$D/stderr" "$3"
+  assert_no_file "$D/out.gpg"
+}
+
+t_refused_keys ()
+{
+  refused "$bad" "$EXPIRED" "expired"
+  refused "$bad2" "$REVOKED" "revoked"
+  refused "$bad3" "$SIGNONLY" "no encryption-capable subkey"
+}
+
+t_legacy_cipher ()
+{
+  pipeline "$D/p.xml" "$partner" \
+    '<step type="encrypt"><keyring>partner</keyring>' \
+    "  <recipient>$CAROL</recipient> <cipher>CAST5</cipher></step>"
+  cli validate "$D/p.xml"
+  assert_exit 37
+  assert_contains "$D/stderr" "cipher"
+  assert_contains "$D/stderr" "allow-legacy"
+  pipeline "$D/p.xml" "$partner" \
+    '<step type="encrypt"><keyring>partner</keyring>' \
+    "  <recipient>$CAROL</recipient> <cipher>CAST5</cipher>" \
+    '  <allow-legacy>true</allow-legacy></step>'
+  cli run "$D/p.xml" -i "$INVOICE" -o "$D/out.gpg"
+  assert_exit 0
+  partner_decrypt carol "$D/out.gpg"
+  assert_contains "$D/status" "DECRYPTION_INFO 2 3"
+}
+
+t_password ()
+{
+  mkdir -m 700 "$D/secrets"
+  printf 'correct horse' >"$D/secrets/pw"
+  chmod 600 "$D/secrets/pw"
+  pipeline "$D/p.xml" "$partner" \
+    '<step type="encrypt"><keyring>partner</keyring>' \
+    '  <password>secret:pw</password> <armor>true</armor></step>'
+  "$PGPSTEP" --plugin-dir "$PLUGIN_DIR" --secrets "$D/secrets" \
+    run "$D/p.xml" -i "$INVOICE" -o "$D/out.asc" >"$D/stdout" 2>"$D/stderr"
+  rc=$?
+  assert_exit 0
+  assert_not_contains "$D/stderr" "correct horse"
+  partner_decrypt empty "$D/out.asc" --passphrase 'correct horse'
+  [ "$grc" = 0 ] || fail "gpg -d with the password exited $grc"
+  assert_same "$INVOICE" "$D/dec"
+}
+
+t_two_step_signed_input ()
+{
+  # The upstream sign step's output (here gpg --sign by alice).
+  gpg --homedir "$P/carol" --batch --quiet --import "$K/alice.sec.asc" \
+    2>/dev/null
+  gpg --homedir "$P/carol" --batch --no-options -u "$ALICE" --sign \
+    -o "$D/signed.gpg" "$INVOICE" 2>/dev/null \
+    || fail "cannot make the signed input"
+  gpg --homedir "$P/carol" --batch --yes --delete-secret-keys "$ALICE" \
+    2>/dev/null
+  pipeline "$D/p.xml" "$partner" \
+    '<step type="encrypt"><keyring>partner</keyring>' \
+    "  <recipient>$CAROL</recipient></step>"
+  cli run "$D/p.xml" -o "$D/out.gpg" --headers-out "$D/h.json" \
+    <"$D/signed.gpg"
+  assert_exit 0
+  assert_contains "$D/h.json" '"pgp.input": "openpgp"'
+  # The partner's plain gpg -d checks alice's signature.
+  partner_decrypt carol "$D/out.gpg"
+  [ "$grc" = 0 ] || fail "partner's gpg -d exited $grc"
+  assert_same "$INVOICE" "$D/dec"
+  assert_contains "$D/status" "GOODSIG 09037A2EDFD86C9F"
+}
+
+t_deadline_mid_stream ()
+{
+  # A stalled input: gpg has started and waits; the deadline cancels
+  # the message.  Nothing of the run may survive it: no gpg, no agent,
+  # no runtime home.
+  mkdir -m 700 "$D/rt"
+  pipeline "$D/p.xml" "$partner" \
+    '<step type="encrypt"><keyring>partner</keyring>' \
+    "  <recipient>$CAROL</recipient> <armor>true</armor></step>"
+  mkfifo "$D/fifo"
+  ( head -c 100000 /dev/urandom; exec sleep 10 ) >"$D/fifo" &
+  _feeder=$!
+  _t0=$(now_ms)
+  PGPSTEP_RUNTIME_DIR="$D/rt" "$PGPSTEP" --plugin-dir "$PLUGIN_DIR" \
+    run "$D/p.xml" --timeout 1 -o "$D/out.asc" <"$D/fifo" \
+    >"$D/stdout" 2>"$D/stderr"
+  rc=$?
+  _t1=$(now_ms)
+  kill "$_feeder" 2>/dev/null
+  wait "$_feeder" 2>/dev/null
+  assert_exit 75
+  [ $((_t1 - _t0)) -lt $((4000 * slow)) ] \
+    || fail "took $((_t1 - _t0)) ms to give up"
+  assert_no_file "$D/out.asc"
+  if pgrep -f "$D/rt" >/dev/null; then
+    fail "processes of the run survive: $(pgrep -a -f "$D/rt")"
+  fi
+  assert_dir_holds "$D/rt"
+}
+
+t_describe ()
+{
+  cli describe encrypt
+  assert_exit 0
+  for _p in keyring recipient hidden-recipients password cipher \
+            compression compression-level armor filename sign-with digest \
+            allow-legacy input; do
+    assert_contains "$D/stdout" "$_p"
+  done
+}
+
+run_case "sign+encrypt, armored, headers, partner verifies" t_sign_encrypt_armor
+run_case "stdin to stdout, binary, camellia256" t_stdin_stdout_binary
+run_case "recipient from a header; unknown one refused" t_header_recipient
+run_case "expired, revoked, sign-only recipients refused (17)" t_refused_keys
+run_case "legacy cipher only with allow-legacy (37)" t_legacy_cipher
+run_case "password from the secret store" t_password
+run_case "two-step sign then encrypt: partner verifies" t_two_step_signed_input
+run_case "deadline mid-stream: nothing survives" t_deadline_mid_stream
+run_case "describe encrypt" t_describe
+finish
