@@ -91,7 +91,8 @@ for t in $targets; do
       build header-ref "$top/host/params.c" $GE_CFLAGS $GE_LIBS || rc=1 ;;
     headers-json)
       # shellcheck disable=SC2086
-      build headers-json "$top/host/headers.c" $GE_CFLAGS $GE_LIBS || rc=1 ;;
+      build headers-json "$top/host/headers.c" "$top/host/json.c" \
+        $GE_CFLAGS $GE_LIBS || rc=1 ;;
     status)
       # shellcheck disable=SC2086
       build status "$o/status.c" $GE_CFLAGS $GE_LIBS || rc=1 ;;
