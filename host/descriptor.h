@@ -44,8 +44,9 @@ struct pgpstep_config
    * without calling config_error).  */
   char *secret_error;
 
-  /* The runtime home of the step's keyrings (keyring.c); NULL when the
-   * step names no keyring.  Owned by the pipeline's HOMES.  */
+  /* The runtime home of the step's keyrings (keyring.c); the
+   * pipeline's empty home when the step names no keyring; NULL before
+   * the homes are built.  Owned by the pipeline's HOMES.  */
   struct runtime_home *home;
 };
 

@@ -9,10 +9,14 @@
  * passphrase with nothing cached and stored unprotected (agent.c), so
  * that a private-key operation costs no S2K later.  Further homes get
  * the keyring's certificates exported from that first home and copies
- * of its now unprotected key files.  The homes are private to this
- * process (0700, see homedir.c).
+ * of its now unprotected key files.  Steps without keyrings share
+ * one empty home: gpg always needs a home (a password alone, or
+ * recipients of another kind), and one the host manages is stopped
+ * and removed like the others.  The homes are private to this process
+ * (0700, see homedir.c).
  */
 #include <config.h>
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdarg.h>
@@ -122,7 +126,9 @@ home_for (struct keyring_homes *h, const unsigned char *members)
     if (!memcmp (home->members, members, h->nkeyrings))
       return home;
   home = calloc (1, sizeof *home);
-  if (!home || !(home->members = malloc (h->nkeyrings)))
+  /* At least one byte: the empty home of a pipeline without
+   * keyrings has no members at all.  */
+  if (!home || !(home->members = malloc (h->nkeyrings ? h->nkeyrings : 1)))
     {
       free (home);
       return NULL;
@@ -142,8 +148,8 @@ plan_homes (struct build *b)
   unsigned int i, k, n;
   int idx;
 
-  members = calloc (1, h->nkeyrings);
-  used = calloc (1, h->nkeyrings);
+  members = calloc (1, h->nkeyrings ? h->nkeyrings : 1);
+  used = calloc (1, h->nkeyrings ? h->nkeyrings : 1);
   if (!members || !used)
     goto nomem;
   for (i = 0; i < pl->nsteps; i++)
@@ -154,7 +160,8 @@ plan_homes (struct build *b)
         if (cfg->values[k].spec->type == PGPSTEP_TYPE_KEYRING
             && (idx = keyring_index (pl, cfg->values[k].value)) >= 0)
           members[idx] = used[idx] = 1, n++;
-      if (n && !(cfg->home = home_for (h, members)))
+      /* No keyring: the members stay all 0, the empty home.  */
+      if (!(cfg->home = home_for (h, members)))
         goto nomem;
     }
   for (k = 0; k < h->nkeyrings; k++)
@@ -627,7 +634,10 @@ fill_home (struct build *b, struct runtime_home *home)
   gpg_error_t err;
   gpgme_ctx_t ctx = NULL;
   unsigned int k, ngrips = 0;
+  int any = 0;
 
+  for (k = 0; k < b->h->nkeyrings; k++)
+    any |= home->members[k];
   err = homedir_create (b->pl->ctx->runtime_dir, &home->dir);
   if (err)
     {
@@ -639,7 +649,9 @@ fill_home (struct build *b, struct runtime_home *home)
         b->message = NULL;
       return gpg_error (GPG_ERR_CONFIGURATION);
     }
-  err = gnupg_new_ctx (home->dir, &ctx);
+  /* The empty home needs no gpg now.  */
+  if (any)
+    err = gnupg_new_ctx (home->dir, &ctx);
   for (k = 0; !err && k < b->h->nkeyrings; k++)
     {
       if (!home->members[k])
@@ -682,9 +694,9 @@ keyring_build (struct pgpstep_pipeline *pl, char **r_message)
   *r_message = NULL;
   memset (&b, 0, sizeof b);
   b.pl = pl;
-  if (!pl->nkeyrings)
+  if (!pl->nsteps && !pl->nkeyrings)
     return 0;
-  if ((err = gnupg_init ()))
+  if (pl->nkeyrings && (err = gnupg_init ()))
     {
       if (asprintf (r_message, "%s: GPGME cannot be used: %s", pl->source,
                     gpg_strerror (err)) < 0)
@@ -693,15 +705,15 @@ keyring_build (struct pgpstep_pipeline *pl, char **r_message)
     }
   /* Before the first home of this host: the homes crashed processes
    * left behind (unprotected keys, running agents) go.  Not at
-   * pgpstep_new, which must not touch the file system for a pipeline
-   * without keyrings.  */
+   * pgpstep_new, which must not touch the file system before a
+   * pipeline is loaded.  */
   if (!pl->ctx->swept)
     {
       keyring_sweep (pl->ctx);
       pl->ctx->swept = 1;
     }
   b.h = calloc (1, sizeof *b.h);
-  if (!b.h || !(b.h->keyrings = calloc (pl->nkeyrings,
+  if (!b.h || !(b.h->keyrings = calloc (pl->nkeyrings ? pl->nkeyrings : 1,
                                         sizeof *b.h->keyrings)))
     {
       err = gpg_error_from_syserror ();
@@ -729,6 +741,26 @@ keyring_build (struct pgpstep_pipeline *pl, char **r_message)
   return 0;
 }
 
+/* Whether gpg never ran in the home DIR: nothing but our owner file
+ * is there (any gpg run creates pubring.kbx, an agent
+ * private-keys-v1.d).  Saves a gpgconf run per release of the empty
+ * home of a pipeline that never used it.  */
+static int
+untouched (const char *dir)
+{
+  DIR *d = opendir (dir);
+  struct dirent *e;
+  int other = 0;
+
+  if (!d)
+    return 0;
+  while (!other && (e = readdir (d)))
+    other = (strcmp (e->d_name, ".") && strcmp (e->d_name, "..")
+             && strcmp (e->d_name, HOMEDIR_OWNER_FILE));
+  closedir (d);
+  return !other;
+}
+
 void
 keyring_release (struct keyring_homes *h)
 {
@@ -742,7 +774,10 @@ keyring_release (struct keyring_homes *h)
       h->list = home->next;
       if (home->dir)
         {
-          agent_stop (home->dir, home->agent_pid);
+          /* A step's gpg run may have started an agent in any home,
+           * the empty one included (gpg -c does).  */
+          if (home->agent_pid || !untouched (home->dir))
+            agent_stop (home->dir, home->agent_pid);
           homedir_remove (home->dir);
         }
       free (home->dir);
@@ -763,6 +798,7 @@ gpg_error_t
 keyring_config_home (struct pgpstep_config *cfg, const char **r_dir)
 {
   *r_dir = NULL;
+  /* Every step of a loaded pipeline has one (keyless: the empty one).  */
   if (!cfg->home || !cfg->home->dir)
     return gpg_error (GPG_ERR_NO_DATA);
   *r_dir = cfg->home->dir;

@@ -1,7 +1,8 @@
 /* keyring.h - the runtime homes of a pipeline: built at load from its
  * <keyring> definitions, one per distinct set of keyrings that steps
- * use, holding exactly those keys with their secret keys unprotected;
- * removed (agents stopped) when the pipeline is released.  */
+ * use, holding exactly those keys with their secret keys unprotected,
+ * and one empty home shared by the steps without keyrings; removed
+ * (agents stopped) when the pipeline is released.  */
 #ifndef PGPSTEP_KEYRING_H
 #define PGPSTEP_KEYRING_H
 
@@ -45,7 +46,9 @@ gpg_error_t keyring_build (struct pgpstep_pipeline *pl, char **r_message);
 /* Stop the agents and remove the homes.  */
 void keyring_release (struct keyring_homes *homes);
 
-/* The home of step CFG for create (GPG_ERR_NO_DATA: no keyring).  */
+/* The home of step CFG for create: its keyrings' home, or the empty
+ * home for a step without keyrings (GPG_ERR_NO_DATA: the pipeline's
+ * homes are not built).  */
 gpg_error_t keyring_config_home (struct pgpstep_config *cfg,
                                  const char **r_dir);
 

@@ -68,7 +68,7 @@ config_gnupg_home (pgpstep_config_t cfg, const char **r_homedir)
     return gpg_error (GPG_ERR_INV_ARG);
   if (!keyring_config_home (cfg, r_homedir))
     return 0;
-  /* Keyrings but no home: a pipeline only parsed, not loaded.  */
+  /* No home: a pipeline only parsed, not loaded.  */
   for (i = 0; i < cfg->nvalues; i++)
     if (cfg->values[i].spec->type == PGPSTEP_TYPE_KEYRING)
       return gpg_error (GPG_ERR_NOT_SUPPORTED);

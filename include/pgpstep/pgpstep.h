@@ -186,10 +186,13 @@ struct pgpstep_host
   int (*config_is_dynamic) (pgpstep_config_t cfg, const char *name,
                             unsigned int idx);
 
-  /* The runtime GnuPG home holding exactly the keys of the step's
-   * keyrings.  The string is owned by the host and valid until the
-   * pipeline is released.  GPG_ERR_NOT_SUPPORTED until the keyring
-   * back end exists; GPG_ERR_NO_DATA if the step has no keyring.  */
+  /* The runtime GnuPG home of the step; a loaded step always has one.
+   * With keyrings it holds exactly the keys of the step's keyrings;
+   * for a step without keyrings it is an empty private home (for a
+   * password alone), shared with the pipeline's other keyless steps.
+   * The host stops any gpg-agent started in it and removes it when
+   * the pipeline is released.  The string is owned by the host and
+   * valid until then.  */
   gpg_error_t (*config_gnupg_home) (pgpstep_config_t cfg,
                                     const char **r_homedir);
 

@@ -22,10 +22,12 @@
  * The step: find the message's format and kind with the packet peek,
  * refuse what must not be decrypted (legacy SED without
  * allow-legacy-no-mdc, v6/SEIPDv2, not a message), run gpg with the
- * host's spool as its stdout, and return 0 only when gpg exited 0,
- * its status shows a complete, integrity-protected decryption and the
- * signature policy (policy.h) holds: only then does the host release
- * the spool.  Errors name their cause (explain.c).
+ * host's spool as its stdout, and return 0 only when gpg exited 0
+ * (or with a code that a signature, or a failed trial of a key on a
+ * hidden recipient's PKESK, explains: see below), its status shows a
+ * complete, integrity-protected decryption and the signature policy
+ * (policy.h) holds: only then does the host release the spool.
+ * Errors name their cause (explain.c).
  */
 #include <config.h>
 #include <errno.h>
@@ -43,7 +45,6 @@
 #include "policy.h"
 #include "explain.h"
 #include "result.h"
-#include "emptyhome.h"
 #include "signer.h"
 
 #define DEFAULT_MAX_OUTPUT "16G"
@@ -80,8 +81,7 @@ static const struct pgpstep_param decrypt_params[] = {
 struct decrypt
 {
   const struct pgpstep_host *host;
-  const char *homedir;          /* The host's, or OWN_HOME.  */
-  char *own_home;               /* Password-only step: ours.  */
+  const char *homedir;          /* The host's (empty without keyring). */
   const char *password_ref;
   const char *password;         /* Borrowed from the host.  */
   size_t password_len;
@@ -148,7 +148,6 @@ decrypt_destroy (void *state)
     return;
   policy_release (&d->policy);
   keys_index_release (d->index);
-  emptyhome_remove (d->own_home);
   free (d->keyrings);
   free (d);
 }
@@ -161,30 +160,26 @@ setup_keys (struct decrypt *d, pgpstep_config_t cfg)
   gpg_error_t err;
   const char *home = NULL;
 
-  err = host->config_gnupg_home (cfg, &home);
-  if (gpg_err_code (err) == GPG_ERR_NO_DATA && d->password)
-    {
-      err = emptyhome_create (&d->own_home);
-      if (err)
-        host->config_error (cfg, err, NULL, "cannot create a GnuPG home for"
-                            " password decryption: %s", gpg_strerror (err));
-      d->homedir = d->own_home;
-      return err;
-    }
-  if (gpg_err_code (err) == GPG_ERR_NO_DATA)
+  if (!d->keyrings && !d->password)
     {
       err = gpg_error (GPG_ERR_CONFIGURATION);
       host->config_error (cfg, err, "keyring", "decrypt needs a keyring"
                           " holding a secret key, or a password");
       return err;
     }
+  /* Without keyrings the host's home is an empty one that it manages
+   * (and stops any agent gpg starts there): enough for a password.  */
+  err = host->config_gnupg_home (cfg, &home);
   if (err)
     {
       host->config_error (cfg, err, "keyring", "no GnuPG home for the"
-                          " step's keyrings: %s", gpg_strerror (err));
+                          " step%s: %s", d->keyrings ? "'s keyrings" : "",
+                          gpg_strerror (err));
       return err;
     }
   d->homedir = home;
+  if (!d->keyrings)
+    return 0;                   /* No keys to index: INDEX stays NULL.  */
 
   err = keys_index_new (home, d->keyrings, &d->index);
   if (err)
@@ -414,15 +409,101 @@ exit_explained_by_signatures (const struct explain_run *run,
   return 0;
 }
 
+/* Hidden recipients (encrypt's hidden-recipients, gpg --throw-keyids:
+ * every PKESK has key ID 0).  Observed with gpg 2.2.40 (transcripts
+ * decrypt-hidden-* in tests/data/gpg/status):
+ *
+ *  - gpg takes the PKESKs in order and tries each of its secret keys
+ *    of the PKESK's algorithm on an anonymous one until one gives the
+ *    session key.  A wrong ECDH (cv25519) key fails in the AES key
+ *    unwrap, which ecdh.c reports with log_error ("ecdh failed in
+ *    gcry_cipher_decrypt: Checksum error"): gpg goes on to the next
+ *    PKESK, decrypts, writes the correct plaintext, prints
+ *    DECRYPTION_OKAY, GOODMDC, END_DECRYPTION and exits 2.  A wrong
+ *    RSA key fails silently (exit 0).  So alice+carol hidden: carol's
+ *    step gets exit 2; alice+bob hidden: bob's gets exit 0 (his RSA key
+ *    is not tried on alice's ECDH PKESK).
+ *  - No status line shows the failed trial: the transcript is that of
+ *    a clean decryption (ENC_TO 0000000000000000 for each PKESK,
+ *    DECRYPTION_KEY after the ENC_TO that worked, NO_SECKEY
+ *    0000000000000000), the same lines, exit code included, as a
+ *    message exceeding --max-output (stderr "exceeded --max-output
+ *    limit") or a tampered OCB message.  Only the order tells: the
+ *    ENC_TO that gave the session key (STATUS decryption_esk) comes
+ *    after an anonymous ECDH one.
+ *  - No option avoids the exit 2: --try-secret-key FPR (primary or
+ *    subkey!), --try-all-secrets, --default-key, --no-default-keyring,
+ *    --quiet all still exit 2; --skip-hidden-recipients does not
+ *    decrypt at all.
+ *  - gpg does not notice a failed write of the plaintext to its stdout
+ *    at all (/dev/full: exit 0), with or without hidden recipients.
+ *
+ * So exit 2 is explained by a failed trial only when nothing else can
+ * have caused it: an SEIPD v1 (MDC) message per the peek (never OCB
+ * or legacy SED) whose status shows a complete decryption with GOODMDC
+ * and no ERROR, FAILURE or WARNING line; the session key came from a
+ * PKESK after an anonymous ECDH one; max-output was not reached (the
+ * spool also has PLAINTEXT_LENGTH bytes for binary literal data); and
+ * gpg got the input to its end.  Signatures are judged by the policy
+ * as always.  */
+static int
+exit_explained_by_hidden_recipient (const struct explain_run *run,
+                                    int unwrap, int input_complete)
+{
+  const struct gpgop_result *res = run->res;
+  status_result_t st = res->status;
+  unsigned int i, esk = st->decryption_esk;
+  int ecdh_tried = 0;
+
+  if (res->exit_status != 2 || run->peek->container != PACKET_CONT_SEIPD1
+      || !input_complete)
+    return 0;
+  if (st->mdc_method != 2 || !st->goodmdc || st->aead_algo || st->badmdc
+      || st->decryption_failed || st->errors || st->failures
+      || st->warnings || st->gpg_exit_code || st->plaintext_count != 1)
+    return 0;
+  if (esk < 2 || esk > st->nrecp)
+    return 0;
+  for (i = 0; i + 1 < esk; i++)
+    if (st->recp[i].anonymous && st->recp[i].pubkey_algo == 18 /*ECDH*/)
+      ecdh_tried = 1;
+  if (!ecdh_tried || explain_max_output_exceeded (run))
+    return 0;
+  if (!unwrap && st->have_plaintext_length && st->plaintext_format == 'b'
+      && run->output_known && run->output_size != st->plaintext_length)
+    return 0;
+  return 1;
+}
+
+/* Whether gpg got all of SOURCE: the input thread fed it to its end
+ * (an armor checksum included), or gpg read the regular file itself
+ * up to its size.  */
+static int
+input_complete (const struct pgpstep_source *source,
+                const struct gpgop_result *res)
+{
+  struct stat st;
+  off_t pos;
+
+  if (res->input_filtered)
+    return res->input_eof;
+  if (source->fd < 0 || fstat (source->fd, &st) || !S_ISREG (st.st_mode))
+    return 0;
+  pos = lseek (source->fd, 0, SEEK_CUR);
+  return pos >= 0 && pos == st.st_size;
+}
+
 /* Size of what gpg wrote to the spool, for naming a max-output
- * failure; 0 when unknown.  */
+ * failure; 0 and *R_KNOWN 0 when unknown.  */
 static unsigned long long
-output_size (const struct pgpstep_sink *out)
+output_size (const struct pgpstep_sink *out, int *r_known)
 {
   struct stat st;
 
+  *r_known = 0;
   if (out->fd < 0 || fstat (out->fd, &st) || !S_ISREG (st.st_mode))
     return 0;
+  *r_known = 1;
   return (unsigned long long) st.st_size;
 }
 
@@ -579,7 +660,7 @@ decrypt_process (void *state, pgpstep_message_t msg,
     }
   run.rc = run_gpg (d, &pol, msg, source, out, buf, len, peek, &res);
   run.res = &res;
-  run.output_size = output_size (out);
+  run.output_size = output_size (out, &run.output_known);
   if (host->cancelled (msg) || gpg_err_code (run.rc) == GPG_ERR_CANCELED)
     {
       err = gpg_error (GPG_ERR_CANCELED);
@@ -589,8 +670,9 @@ decrypt_process (void *state, pgpstep_message_t msg,
     host->log (msg, PGPSTEP_LOG_DEBUG, "gpg said: %s", res.diag);
 
   /* Release only after exit 0 (or an exit code that the signatures
-   * explain), a complete integrity-protected decryption and the
-   * policy: the host releases the spool when we return 0.  */
+   * or a hidden recipient explain), a complete integrity-protected
+   * decryption and the policy: the host releases the spool when we
+   * return 0.  */
   if (!run.rc && decryption_complete (res.status, sed))
     {
       err = policy_evaluate (&pol, res.status, &verdict);
@@ -599,7 +681,9 @@ decrypt_process (void *state, pgpstep_message_t msg,
       if (res.exit_status == 0)
         ok = sed || status_decrypt_ok (res.status);
       else
-        ok = exit_explained_by_signatures (&run, &verdict);
+        ok = (exit_explained_by_signatures (&run, &verdict)
+              || (!sed && exit_explained_by_hidden_recipient
+                  (&run, d->unwrap, input_complete (source, &res))));
     }
   if (!ok)
     {

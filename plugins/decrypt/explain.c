@@ -103,6 +103,30 @@ held_keys (const struct explain_run *run)
   return list ? list : strdup ("no secret decryption key");
 }
 
+/* Every PKESK is anonymous (--throw-keyids): gpg tried our keys on
+ * each of them, so naming recipients would say nothing.  */
+static int
+all_hidden (const struct explain_run *run)
+{
+  const struct status_result *st = run->res ? run->res->status : NULL;
+  const struct packet_peek *p = run->peek;
+  unsigned int i;
+
+  if (st && st->nrecp)
+    {
+      for (i = 0; i < st->nrecp; i++)
+        if (!st->recp[i].anonymous)
+          return 0;
+      return 1;
+    }
+  if (!p->npkesk || p->npkesk > PACKET_MAX_ESK)
+    return 0;
+  for (i = 0; i < p->npkesk; i++)
+    if (strcmp (p->pkesk[i].keyid, "0000000000000000"))
+      return 0;
+  return 1;
+}
+
 static gpg_error_t
 no_seckey (const struct explain_run *run, char **r_text)
 {
@@ -111,10 +135,16 @@ no_seckey (const struct explain_run *run, char **r_text)
   const char *rings = run->keyrings ? run->keyrings : "the keyrings";
   gpg_error_t err;
 
-  err = say (r_text, GPG_ERR_NO_SECKEY, "no secret key for this message"
-             " (encrypted to %s; %s %s %s)", to ? to : "?", rings,
-             strncmp (rings, "keyring ", 8) ? "hold" : "holds",
-             held ? held : "?");
+  if (all_hidden (run))
+    err = say (r_text, GPG_ERR_NO_SECKEY, "encrypted to hidden recipients;"
+               " none of the keyrings' keys decrypts it (%s %s %s)", rings,
+               strncmp (rings, "keyring ", 8) ? "hold" : "holds",
+               held ? held : "?");
+  else
+    err = say (r_text, GPG_ERR_NO_SECKEY, "no secret key for this message"
+               " (encrypted to %s; %s %s %s)", to ? to : "?", rings,
+               strncmp (rings, "keyring ", 8) ? "hold" : "holds",
+               held ? held : "?");
   free (to);
   free (held);
   return err;

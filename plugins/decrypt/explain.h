@@ -27,6 +27,7 @@ struct explain_run
   const char *password_ref;            /* "secret:x", or NULL.  */
   unsigned long long max_output;       /* max-output-bytes.  */
   unsigned long long output_size;      /* Bytes gpg wrote, or 0.  */
+  int output_known;                    /* OUTPUT_SIZE is a file's size.  */
 };
 
 /* Refuse the input on the packet peek alone (before gpg runs): empty,

@@ -6,8 +6,6 @@ plugins_decrypt_decrypt_la_SOURCES = \
 	plugins/decrypt/explain.c \
 	plugins/decrypt/result.h \
 	plugins/decrypt/result.c \
-	plugins/decrypt/emptyhome.h \
-	plugins/decrypt/emptyhome.c \
 	plugins/decrypt/signer.h \
 	plugins/decrypt/signer.c
 plugins_decrypt_decrypt_la_CPPFLAGS = $(AM_CPPFLAGS) \

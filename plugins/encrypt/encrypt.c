@@ -154,9 +154,12 @@ keyrings_text (pgpstep_config_t cfg)
   unsigned int i, n = host->config_count (cfg, "keyring");
   char *text = NULL;
   size_t len = 0;
-  FILE *fp = open_memstream (&text, &len);
+  FILE *fp;
 
-  if (!fp)
+  /* "no key for X in the step (it has no keyring)".  */
+  if (!n)
+    return strdup ("the step (it has no keyring)");
+  if (!(fp = open_memstream (&text, &len)))
     return NULL;
   fputs (n == 1 ? "keyring " : "keyrings ", fp);
   for (i = 0; i < n; i++)
@@ -333,14 +336,13 @@ create (const struct pgpstep_host *h, pgpstep_config_t cfg, void **r_state)
                           gpg_strerror (err));
       goto leave;
     }
+  /* Without keyrings the host gives an empty home: a password alone
+   * needs no keys.  */
   err = host->config_gnupg_home (cfg, &home);
   if (err)
     {
-      host->config_error (cfg, err, "keyring", "%s",
-                          gpg_err_code (err) == GPG_ERR_NO_DATA
-                          ? "encrypt needs a keyring (also for a password"
-                          " alone: gpg needs a home)"
-                          : "the step's keyrings are not available");
+      host->config_error (cfg, err, "keyring", "no GnuPG home for the"
+                          " step: %s", gpg_strerror (err));
       goto leave;
     }
   st->homedir = (char *) home;

@@ -588,6 +588,7 @@ do_enc_to (status_result_t res, struct fields *fl)
   r = &res->recp[res->nrecp++];
   memset (r, 0, sizeof *r);
   strcpy (r->keyid, id);
+  r->anonymous = !strcmp (id, "0000000000000000");
   if (field_int (fl, 1, &r->pubkey_algo))
     res->malformed++;
   return 0;
@@ -974,6 +975,10 @@ dispatch (status_result_t res, int kw, const char *name, struct fields *fl)
           *res->decryption_key = 0;
           res->malformed++;
         }
+      /* gpg prints ENC_TO for each PKESK as it gets to it and stops
+       * trying once one gives the session key.  */
+      if (!res->decryption_esk)
+        res->decryption_esk = res->nrecp;
       return 0;
     case KW_BEGIN_DECRYPTION:
       res->begin_decryption = 1;

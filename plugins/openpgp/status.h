@@ -93,6 +93,8 @@ struct status_recp
 {
   char keyid[STATUS_KEYID_LEN + 1];
   int pubkey_algo;
+  unsigned int anonymous:1;   /* Key ID 0 (--throw-keyids): gpg tries
+                                 its secret keys on it one by one.  */
   unsigned int no_seckey:1;   /* NO_SECKEY named it.  */
 };
 
@@ -148,6 +150,9 @@ struct status_result
   unsigned int nrecp;
   unsigned int no_seckey;    /* NO_SECKEY lines.  */
   char decryption_key[STATUS_FPR_MAX + 1];  /* DECRYPTION_KEY's key.  */
+  unsigned int decryption_esk; /* 1 + index in RECP of the PKESK that
+                                  gave the session key (the last ENC_TO
+                                  before DECRYPTION_KEY); 0 unknown.  */
   unsigned int begin_decryption:1;
   unsigned int decryption_info:1;
   unsigned int decryption_okay:1;

@@ -9,6 +9,7 @@ K="$top_srcdir/tests/data/gpg/keys"
 M="$top_srcdir/tests/data/gpg/messages"
 INVOICE="$M/invoice.xml"
 DEC_DIR="$top_builddir/plugins/decrypt/.libs"
+ENC_DIR="$top_builddir/plugins/encrypt/.libs"
 TEST_DIR="$top_builddir/tests/plugins/.libs"
 
 ALICE=015ABD50EB712E873C6BB2B009037A2EDFD86C9F
@@ -151,10 +152,18 @@ t_cannot_decrypt_29 ()
 
 t_password ()
 {
+  # No keyring: the host's empty runtime home, gone at exit with any
+  # agent gpg started there.
+  mkdir -m 700 "$D/rt"
   pipeline "$D/p.xml" "$S" '<password>env:PW</password>' "$E"
-  dec run "$D/p.xml" -i "$M/gpg-symmetric-correct-horse.gpg" -o "$D/plain"
+  PGPSTEP_RUNTIME_DIR="$D/rt" \
+    dec run "$D/p.xml" -i "$M/gpg-symmetric-correct-horse.gpg" -o "$D/plain"
   assert_exit 0
   assert_same "$INVOICE" "$D/plain"
+  if pgrep -f "$D/rt" >/dev/null; then
+    fail "processes of the run survive: $(pgrep -a -f "$D/rt")"
+  fi
+  assert_dir_holds "$D/rt"
 }
 
 t_no_password_67 ()
@@ -200,6 +209,37 @@ t_load_errors ()
   assert_contains "$D/stderr" "allowed-signer 0x$CAROL is not a primary key"
 }
 
+t_hidden_recipients ()
+{
+  # gpg 2.2.40 exits 2 for the recipient whose (ECDH) PKESK is not the
+  # first anonymous one, after a good decryption: decrypt still
+  # releases the plaintext to each recipient, and only to them.
+  random_file "$D/in" 300000
+  pipeline "$D/e.xml" "$ours" "$carol" \
+    '<step type="encrypt"><keyring>ours</keyring><keyring>carol</keyring>' \
+    "  <recipient>$ALICE</recipient><recipient>$CAROL</recipient>" \
+    '  <hidden-recipients>true</hidden-recipients></step>'
+  "$PGPSTEP" --plugin-dir "$ENC_DIR" run "$D/e.xml" -i "$D/in" \
+    -o "$D/msg.gpg" >"$D/stdout" 2>"$D/stderr"
+  rc=$?
+  assert_exit 0
+  for _k in ours carol; do
+    eval "_ring=\$$_k"
+    pipeline "$D/p.xml" "$_ring" "$S" "<keyring>$_k</keyring>" "$E"
+    dec run "$D/p.xml" -i "$D/msg.gpg" -o "$D/plain.$_k"
+    assert_exit 0
+    assert_same "$D/in" "$D/plain.$_k"
+    "$PGPSTEP" --plugin-dir "$DEC_DIR" run "$D/p.xml" <"$D/msg.gpg" \
+      >"$D/stdout.$_k" 2>"$D/stderr"
+    rc=$?
+    assert_exit 0
+    assert_same "$D/in" "$D/stdout.$_k"
+  done
+  pipeline "$D/p.xml" "$bob" "$S" '<keyring>bob</keyring>' "$E"
+  refused 29 "encrypted to hidden recipients; none of the keyrings' keys\
+ decrypts it" "$D/msg.gpg"
+}
+
 run_case "alice: binary to a file, armored from stdin" \
   t_alice_binary_armored_stdin
 run_case "bob's protected key, bob's signature allowed" \
@@ -213,4 +253,6 @@ run_case "password-encrypted message" t_password
 run_case "no password: 67, no output" t_no_password_67
 run_case "signature policy: 3, no output" t_signature_policy_3
 run_case "configuration errors at load: 78" t_load_errors
+run_case "hidden recipients: each decrypts, others get 29" \
+  t_hidden_recipients
 finish

@@ -182,6 +182,90 @@ t_password ()
   assert_same "$INVOICE" "$D/dec"
 }
 
+# No runtime home and no process of one (an agent) under $D/rt.
+assert_nothing_left ()
+{
+  if pgrep -f "$D/rt" >/dev/null; then
+    fail "processes of the run survive: $(pgrep -a -f "$D/rt")"
+  fi
+  assert_dir_holds "$D/rt"
+}
+
+t_password_no_keyring ()
+{
+  # A password alone: no keyring at all.  gpg -c starts an agent in
+  # the host's empty home; the host stops it and removes the home.
+  mkdir -m 700 "$D/secrets" "$D/rt"
+  printf 'correct horse' >"$D/secrets/pw"
+  chmod 600 "$D/secrets/pw"
+  pipeline "$D/p.xml" \
+    '<step type="encrypt"><password>secret:pw</password></step>'
+  PGPSTEP_RUNTIME_DIR="$D/rt" "$PGPSTEP" --plugin-dir "$PLUGIN_DIR" \
+    --secrets "$D/secrets" run "$D/p.xml" -i "$INVOICE" -o "$D/out.gpg" \
+    --headers-out "$D/h.json" >"$D/stdout" 2>"$D/stderr"
+  rc=$?
+  assert_exit 0
+  assert_contains "$D/h.json" '"pgp.password": "true"'
+  assert_contains "$D/h.json" '"pgp.recipients": ""'
+  assert_nothing_left
+  partner_decrypt empty "$D/out.gpg" --passphrase 'correct horse'
+  [ "$grc" = 0 ] || fail "gpg -d with the password exited $grc"
+  assert_same "$INVOICE" "$D/dec"
+  assert_not_contains "$D/status" "ENC_TO "
+
+  # The decrypt step with the same password, no keyring either.
+  pipeline "$D/p2.xml" \
+    '<step type="decrypt"><password>secret:pw</password></step>'
+  PGPSTEP_RUNTIME_DIR="$D/rt" "$PGPSTEP" \
+    --plugin-dir "$top_builddir/plugins/decrypt/.libs" \
+    --secrets "$D/secrets" run "$D/p2.xml" -i "$D/out.gpg" \
+    -o "$D/plain" >"$D/stdout" 2>"$D/stderr"
+  rc=$?
+  assert_exit 0
+  assert_same "$INVOICE" "$D/plain"
+  assert_nothing_left
+}
+
+t_password_no_keyring_signal ()
+{
+  # SIGTERM while gpg -c runs: the signal handler removes the empty
+  # home; its agent (pid unknown to the host) quits once its home is
+  # gone.
+  mkdir -m 700 "$D/secrets" "$D/rt"
+  printf 'correct horse' >"$D/secrets/pw"
+  chmod 600 "$D/secrets/pw"
+  pipeline "$D/p.xml" \
+    '<step type="encrypt"><password>secret:pw</password></step>'
+  mkfifo "$D/fifo"
+  ( head -c 100000 /dev/urandom; exec sleep 10 ) >"$D/fifo" &
+  _feeder=$!
+  PGPSTEP_RUNTIME_DIR="$D/rt" "$PGPSTEP" --plugin-dir "$PLUGIN_DIR" \
+    --secrets "$D/secrets" run "$D/p.xml" -o "$D/out.gpg" <"$D/fifo" \
+    >"$D/stdout" 2>"$D/stderr" &
+  _pid=$!
+  _n=0
+  while ! pgrep -f "gpg-agent --homedir $D/rt" >/dev/null \
+        && [ $_n -lt $((500 * slow)) ]; do
+    sleep 0.01
+    _n=$((_n + 1))
+  done
+  pgrep -f "gpg-agent --homedir $D/rt" >/dev/null \
+    || fail "gpg -c started no agent in the empty home"
+  kill -TERM $_pid
+  wait $_pid
+  rc=$?
+  kill "$_feeder" 2>/dev/null
+  wait "$_feeder" 2>/dev/null
+  [ $rc = 143 ] || fail "expected exit 143 after SIGTERM, got $rc"
+  _n=0
+  while pgrep -f "$D/rt" >/dev/null && [ $_n -lt 300 ]; do
+    sleep 0.01
+    _n=$((_n + 1))
+  done
+  assert_nothing_left
+  assert_no_file "$D/out.gpg"
+}
+
 t_two_step_signed_input ()
 {
   # The upstream sign step's output (here gpg --sign by alice).
@@ -253,6 +337,9 @@ run_case "recipient from a header; unknown one refused" t_header_recipient
 run_case "expired, revoked, sign-only recipients refused (17)" t_refused_keys
 run_case "legacy cipher only with allow-legacy (37)" t_legacy_cipher
 run_case "password from the secret store" t_password
+run_case "password alone, no keyring; nothing left" t_password_no_keyring
+run_case "password alone: SIGTERM leaves no home, no agent" \
+  t_password_no_keyring_signal
 run_case "two-step sign then encrypt: partner verifies" t_two_step_signed_input
 run_case "deadline mid-stream: nothing survives" t_deadline_mid_stream
 run_case "describe encrypt" t_describe

@@ -24,7 +24,6 @@ tests_unit_t_decrypt_SOURCES = tests/unit/t-decrypt.c \
 	plugins/decrypt/decrypt.c \
 	plugins/decrypt/explain.h plugins/decrypt/explain.c \
 	plugins/decrypt/result.h plugins/decrypt/result.c \
-	plugins/decrypt/emptyhome.h plugins/decrypt/emptyhome.c \
 	plugins/decrypt/signer.h plugins/decrypt/signer.c
 tests_unit_t_decrypt_CFLAGS = $(decrypt_test_cflags) \
 	-I$(top_srcdir)/plugins/decrypt

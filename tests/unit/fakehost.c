@@ -255,10 +255,10 @@ has_keyring (pgpstep_config_t cfg)
 static gpg_error_t
 svc_config_gnupg_home (pgpstep_config_t cfg, const char **r_homedir)
 {
-  *r_homedir = cfg->fh->homedir;
-  if (cfg->fh->homedir)
+  /* As the host: the keyrings' home, or the empty one.  */
+  *r_homedir = has_keyring (cfg) ? cfg->fh->homedir : cfg->fh->empty_homedir;
+  if (*r_homedir)
     return 0;
-  /* As the host: no keyring, no home.  */
   return gpg_error (has_keyring (cfg) ? GPG_ERR_NOT_SUPPORTED
                     : GPG_ERR_NO_DATA);
 }

@@ -9,6 +9,7 @@
  *     { "allowed-signer", "${header.partner}" },   (dynamic)
  *     { NULL, NULL } };
  *   fh.params = params;  fh.homedir = "/tmp/h.XXXX";
+ *   fh.empty_homedir = "/tmp/e.XXXX";   (for steps without keyring)
  *   err = fakehost_create (&fh, step, &state);
  *   err = fakehost_process_file (&fh, step, state, "in.gpg");
  *   ... fh.out / fh.outlen, fh.err_text, fakehost_header (&fh, "pgp.x")
@@ -57,9 +58,14 @@ struct fakehost
   const struct fakehost_value *params;
   const struct fakehost_value *secrets;   /* "secret:x" -> value.  */
   const struct fakehost_value *headers;   /* Input headers.  */
-  const char *homedir;      /* GnuPG home; NULL: GPG_ERR_NO_DATA for a
-                               step without keyring parameter values,
-                               else GPG_ERR_NOT_SUPPORTED.  */
+  const char *homedir;      /* GnuPG home of a step with keyring
+                               parameter values; NULL:
+                               GPG_ERR_NOT_SUPPORTED.  */
+  const char *empty_homedir; /* The home of a step without keyring
+                               values, as the host's empty runtime
+                               home (the test makes it, stops its
+                               agent and removes it); NULL:
+                               GPG_ERR_NO_DATA.  */
   const char *step_id;      /* NULL: "TYPE#1".  */
   int is_last;              /* open_spool returns the sink itself.  */
   int source_pipe;          /* Feed the source through a pipe (a thread

@@ -35,8 +35,10 @@
 #define KEY(name) TEST_DATA_DIR "/gpg/keys/" name
 
 /* Homes: alice + bob (unprotected) + carol's certificate; alice
- * only; bob only.  */
-static char home_all[64], home_alice[64], home_bob[64];
+ * only; bob only; carol + bob's certificate.  */
+static char home_all[64], home_alice[64], home_bob[64], home_carol[64];
+/* The host's empty runtime home for steps without keyring.  */
+static char home_empty[64];
 static char workdir[64];
 static char *invoice;
 static size_t invoice_len;
@@ -148,6 +150,8 @@ setup (void **state)
              DEC ("bob-unprotected.sec.asc") " " KEY ("carol.pub.asc"));
   make_home (home_alice, KEY ("alice.sec.asc"));
   make_home (home_bob, DEC ("bob-unprotected.sec.asc"));
+  make_home (home_empty, "");
+  make_home (home_carol, KEY ("carol.sec.asc") " " KEY ("bob.pub.asc"));
   strcpy (workdir, "/tmp/t-dec-w.XXXXXX");
   if (!mkdtemp (workdir))
     abort ();
@@ -164,6 +168,8 @@ teardown (void **state)
   remove_home (home_all);
   remove_home (home_alice);
   remove_home (home_bob);
+  remove_home (home_empty);
+  remove_home (home_carol);
   sh ("rm -rf %s", workdir);
   free (invoice);
   return 0;
@@ -180,6 +186,7 @@ run_mem (struct fakehost *fh, const char *home,
   void *st = NULL;
 
   fh->homedir = home;
+  fh->empty_homedir = home_empty;
   fh->params = params;
   err = fakehost_create (fh, step, &st);
   if (err)
@@ -374,7 +381,7 @@ test_password (void **state)
   struct fakehost fh = { 0 };
 
   (void) state;
-  /* No keyring: the step makes its own empty home.  */
+  /* No keyring: the host's empty home.  */
   fh.secrets = secrets;
   assert_invoice (&fh, run (&fh, NULL, password,
                             MSG ("gpg-symmetric-correct-horse.gpg")));
@@ -448,6 +455,106 @@ test_last_step_writes_the_sink_itself (void **state)
   assert_invoice (&fh, run (&fh, home_alice, keyring,
                             MSG ("gpg-enc-to-alice.gpg")));
   assert_int_equal (fh.spooled, 0);
+  fakehost_release (&fh);
+}
+
+/* Hidden recipients (--throw-keyids): gpg 2.2.40 exits 2 after a good
+ * decryption when one of our ECDH keys failed on an earlier anonymous
+ * PKESK (alice+carol for carol).  */
+static void
+test_hidden_recipients (void **state)
+{
+  static const struct fakehost_value bob_signed[] = {
+    { "keyring", "ours" }, { "allowed-signer", BOB }, { NULL, NULL } };
+  static const struct {
+    const char *file;
+    char *home;
+  } cases[] = {
+    { DEC ("hidden-alice-bob.gpg"), home_alice },
+    { DEC ("hidden-alice-bob.gpg"), home_bob },
+    { DEC ("hidden-alice-carol.gpg"), home_alice },
+    { DEC ("hidden-alice-carol.gpg"), home_carol },
+    { DEC ("hidden-alice-bob-carol.gpg"), home_alice },
+    { DEC ("hidden-alice-bob-carol.gpg"), home_bob },
+    { DEC ("hidden-alice-bob-carol.gpg"), home_carol },
+    { DEC ("hidden-alice-carol.gpg"), home_all }
+  };
+  struct fakehost fh = { 0 };
+  unsigned int i;
+  int pipe;
+
+  (void) state;
+  for (pipe = 0; pipe < 2; pipe++)
+    for (i = 0; i < sizeof cases / sizeof *cases; i++)
+      {
+        fh.source_pipe = pipe;
+        assert_invoice (&fh, run (&fh, cases[i].home, keyring,
+                                  cases[i].file));
+        assert_header (&fh, "pgp.integrity", "mdc");
+      }
+  fh.source_pipe = 0;
+  assert_invoice (&fh, run (&fh, home_carol, bob_signed,
+                            DEC ("hidden-alice-carol-signed-bob.gpg")));
+  assert_header (&fh, "pgp.signature.status", "valid");
+  assert_header (&fh, "pgp.signature.fingerprint", BOB);
+  fakehost_release (&fh);
+}
+
+/* The exit 2 of hidden recipients explains nothing else.  */
+static void
+test_hidden_recipients_refused (void **state)
+{
+  static const struct fakehost_value small[] = {
+    { "keyring", "ours" }, { "max-output-bytes", "100" }, { NULL, NULL } };
+  static const struct fakehost_value carol_only[] = {
+    { "keyring", "ours" }, { "allowed-signer", CAROL }, { NULL, NULL } };
+  struct fakehost fh = { 0 };
+  char *msg, *bad;
+  size_t len;
+  gpg_error_t err;
+
+  (void) state;
+  /* Our keys are none of them.  */
+  assert_refused (&fh, run (&fh, home_bob, keyring,
+                            DEC ("hidden-alice-carol.gpg")),
+                  GPG_ERR_NO_SECKEY, "encrypted to hidden recipients; none"
+                  " of the keyrings' keys decrypts it (keyring ours holds"
+                  " 0x");
+  assert_string_equal (fh.err_key, "keyring");
+  assert_refused (&fh, run (&fh, home_carol, small,
+                            DEC ("hidden-alice-carol.gpg")),
+                  GPG_ERR_TOO_LARGE, "larger than max-output-bytes");
+  assert_refused (&fh, run (&fh, home_carol, carol_only,
+                            DEC ("hidden-alice-carol-signed-bob.gpg")),
+                  GPG_ERR_BAD_SIGNATURE, "not-allowed");
+
+  msg = read_file (DEC ("hidden-alice-carol.gpg"), &len);
+  bad = malloc (len + 8);
+  assert_non_null (bad);
+  /* The last byte is in the encrypted MDC.  */
+  memcpy (bad, msg, len);
+  bad[len - 1] ^= 0x01;
+  assert_refused (&fh, run_mem (&fh, home_carol, keyring, NULL, bad, len),
+                  GPG_ERR_CHECKSUM, "integrity check failed");
+  /* A byte of the compressed body.  */
+  memcpy (bad, msg, len);
+  bad[len - 60] ^= 0x40;
+  err = run_mem (&fh, home_carol, keyring, NULL, bad, len);
+  assert_true (gpg_err_code (err) == GPG_ERR_CHECKSUM
+               || gpg_err_code (err) == GPG_ERR_BAD_DATA);
+  assert_int_equal (fh.outlen, 0);
+  /* Truncated, and with garbage after the message.  */
+  err = run_mem (&fh, home_carol, keyring, NULL, msg, len - 30);
+  assert_true (gpg_err_code (err) == GPG_ERR_TRUNCATED
+               || gpg_err_code (err) == GPG_ERR_BAD_DATA);
+  assert_int_equal (fh.outlen, 0);
+  memcpy (bad, msg, len);
+  memcpy (bad + len, "junkjunk", 8);
+  err = run_mem (&fh, home_carol, keyring, NULL, bad, len + 8);
+  assert_true (err != 0);
+  assert_int_equal (fh.outlen, 0);
+  free (bad);
+  free (msg);
   fakehost_release (&fh);
 }
 
@@ -852,6 +959,8 @@ main (void)
     cmocka_unit_test (test_legacy_sed_when_allowed),
     cmocka_unit_test (test_unwrapped_then_verify),
     cmocka_unit_test (test_last_step_writes_the_sink_itself),
+    cmocka_unit_test (test_hidden_recipients),
+    cmocka_unit_test (test_hidden_recipients_refused),
     cmocka_unit_test (test_integrity_failures),
     cmocka_unit_test (test_not_a_message),
     cmocka_unit_test (test_damaged_armor),

@@ -7,6 +7,7 @@
  *      two "Dup" keys sharing an address, alice's secret key
  *   a  alice's secret key         c  carol's secret key + alice public
  *   b  bob's secret key (protected)   e  empty (passwords)
+ *   n  empty: the host's home for a step without keyring
  */
 #include <config.h>
 #include <dirent.h>
@@ -37,10 +38,11 @@
 #define REVOKED  "A6868A22AC315F24D8571D9CDD0A15B96E001FA3"
 #define SIGNONLY "06E58D2062B4E91FE0D8550CF70B9058CB9C033A"
 
-static const char *const homes[] = { "s", "a", "c", "b", "e", NULL };
+static const char *const homes[] = { "s", "a", "c", "b", "e", "n", NULL };
 
 static char base[64];
 static char step_home[96];
+static char empty_home[96];
 static char wrapper[96];
 static const struct pgpstep_step *step;
 static int source_pipe;         /* run_step feeds the input through a pipe.  */
@@ -222,6 +224,7 @@ run_step (struct run *r, const struct fakehost_value *params,
   r->fh.headers = headers;
   r->fh.secrets = secrets;
   r->fh.homedir = step_home;
+  r->fh.empty_homedir = empty_home;
   r->fh.is_last = 1;
   r->fh.source_pipe = source_pipe;
   r->create_err = fakehost_create (&r->fh, step, &r->state);
@@ -301,6 +304,7 @@ group_setup (void **unused)
   if (!mkdtemp (base))
     return -1;
   snprintf (step_home, sizeof step_home, "%s/s", base);
+  snprintf (empty_home, sizeof empty_home, "%s/n", base);
   for (i = 0; homes[i]; i++)
     if (sh ("mkdir -m 700 %s/%s", base, homes[i]))
       return -1;
@@ -615,6 +619,48 @@ test_password (void **unused)
   run_step (&r, pw_missing, NULL, INVOICE);
   assert_int_equal (pgpstep_exit_code (r.create_err), 78);
   assert_string_equal (r.fh.config_err_key, "password");
+  run_release (&r);
+}
+
+/* A password alone needs no keyring: the host's empty home.  */
+static void
+test_password_no_keyring (void **unused)
+{
+  static const struct fakehost_value pw_only[] = {
+    { "password", "secret:pw" }, { "armor", "true" }, { NULL, NULL }
+  };
+  static const struct fakehost_value pw_recp[] = {
+    { "password", "secret:pw" }, { "recipient", CAROL }, { NULL, NULL }
+  };
+  static const struct fakehost_value nothing[] = {
+    { "armor", "true" }, { NULL, NULL }
+  };
+  struct run r;
+
+  (void) unused;
+  encrypt_ok (&r, pw_only);
+  assert_string_equal (fakehost_header (&r.fh, "pgp.recipients"), "");
+  assert_string_equal (fakehost_header (&r.fh, "pgp.password"), "true");
+  run_release (&r);
+  assert_decrypts ("e", "--passphrase 'correct horse'");
+  assert_packets ("e", "symkey enc packet", 1);
+  assert_packets ("e", "pubkey enc packet", 0);
+  /* The empty home stays empty of keys.  */
+  assert_int_equal (sh ("gpg --homedir %s --batch --no-options"
+                        " --with-colons --list-keys 2>/dev/null"
+                        " | grep -q '^pub:'", empty_home), 1);
+
+  /* A recipient needs a keyring holding it.  */
+  run_step (&r, pw_recp, NULL, INVOICE);
+  assert_int_equal (pgpstep_exit_code (r.create_err), 17);
+  assert_string_equal (r.fh.config_err_key, CAROL);
+  assert_non_null (strstr (r.fh.config_err_text, "no keyring"));
+  run_release (&r);
+
+  /* Neither recipient nor password: still refused.  */
+  run_step (&r, nothing, NULL, INVOICE);
+  assert_int_equal (pgpstep_exit_code (r.create_err), 78);
+  assert_string_equal (r.fh.config_err_key, "recipient");
   run_release (&r);
 }
 
@@ -1208,6 +1254,7 @@ main (void)
     cmocka_unit_test (test_recipients),
     cmocka_unit_test (test_hidden),
     cmocka_unit_test (test_password),
+    cmocka_unit_test (test_password_no_keyring),
     cmocka_unit_test (test_sign_encrypt),
     cmocka_unit_test (test_two_step),
     cmocka_unit_test (test_refused_recipients),

@@ -261,6 +261,40 @@ test_no_secret_key_for_one_of_two_recipients_is_fine (void **state)
   status_release (res);
 }
 
+/* --throw-keyids: carol's key fails on alice's anonymous ECDH PKESK
+ * first; gpg exits 2 after a good decryption, and only the ENC_TO
+ * before DECRYPTION_KEY shows where the session key came from.  */
+static void
+test_hidden_recipients (void **state)
+{
+  status_result_t res = load ("decrypt-hidden-carol");
+
+  (void)state;
+  assert_int_equal (res->nrecp, 2);
+  assert_true (res->recp[0].anonymous && res->recp[1].anonymous);
+  assert_int_equal (res->recp[0].pubkey_algo, 18);
+  assert_int_equal (res->decryption_esk, 2);
+  assert_true (res->decryption_okay && res->goodmdc && res->end_decryption);
+  assert_int_equal (res->errors + res->failures + res->warnings, 0);
+  assert_false (status_decrypt_ok (res));
+  status_release (res);
+
+  res = load ("decrypt-hidden-bob");
+  assert_int_equal (res->decryption_esk, 2);
+  assert_true (status_decrypt_ok (res));
+  status_release (res);
+
+  res = load ("decrypt-two-recipients");
+  assert_int_equal (res->decryption_esk, 1);
+  assert_false (res->recp[0].anonymous);
+  status_release (res);
+
+  res = load ("decrypt-hidden-no-seckey");
+  assert_int_equal (res->decryption_esk, 0);
+  assert_err (status_error (res), GPG_ERR_NO_SECKEY);
+  status_release (res);
+}
+
 static void
 test_wrong_key_passphrase_is_bad_passphrase (void **state)
 {
@@ -1200,6 +1234,7 @@ main (void)
     cmocka_unit_test (test_legacy_encryption_without_mdc_is_refused),
     cmocka_unit_test (test_no_secret_key_for_every_recipient),
     cmocka_unit_test (test_no_secret_key_for_one_of_two_recipients_is_fine),
+    cmocka_unit_test (test_hidden_recipients),
     cmocka_unit_test (test_wrong_key_passphrase_is_bad_passphrase),
     cmocka_unit_test (test_wrong_passphrase_for_one_of_two_keys_is_harmless),
     cmocka_unit_test (test_missing_passphrase_is_no_passphrase),

@@ -19,15 +19,17 @@ mkdir -p "$out" "$here/dearmor"
 hall=$(mktemp -d /tmp/gh.XXXXXX) || exit 1   # every secret key
 hpub=$(mktemp -d /tmp/gh.XXXXXX) || exit 1   # alice + bob public only
 hrev=$(mktemp -d /tmp/gh.XXXXXX) || exit 1   # revoked, revocation cut off
+hcar=$(mktemp -d /tmp/gh.XXXXXX) || exit 1   # carol's secret key only
+hbob=$(mktemp -d /tmp/gh.XXXXXX) || exit 1   # bob's (unprotected) only
 work=$(mktemp -d /tmp/gw.XXXXXX) || exit 1
 cleanup () {
-  for h in "$hall" "$hpub" "$hrev"; do
+  for h in "$hall" "$hpub" "$hrev" "$hcar" "$hbob"; do
     gpgconf --homedir "$h" --kill all 2>/dev/null
   done
-  rm -rf "$hall" "$hpub" "$hrev" "$work"
+  rm -rf "$hall" "$hpub" "$hrev" "$hcar" "$hbob" "$work"
 }
 trap cleanup EXIT
-chmod 700 "$hall" "$hpub" "$hrev"
+chmod 700 "$hall" "$hpub" "$hrev" "$hcar" "$hbob"
 
 export LC_ALL=C
 common="--batch --no-options --no-tty --pinentry-mode loopback
@@ -59,7 +61,8 @@ rec () {
     case $a in *' '*) a="'$a'" ;; esac
     shown="$shown $a"
   done
-  shown=$(echo "$shown" | sed -e "s|$work/||g" -e "s|$msgs/||g")
+  shown=$(echo "$shown" | sed -e "s|$work/||g" -e "s|$msgs/||g" \
+    -e "s|$here/\.\./decrypt/|../decrypt/|g")
   { echo "# exit $rc: gpg --homedir \$H$shown"; cat "$work/st"; } \
     > "$out/$name.status"
   echo "$name: exit $rc"
@@ -67,6 +70,8 @@ rec () {
 
 g "$hall" --import "$keys"/*.sec.asc
 g "$hpub" --import "$keys/alice.pub.asc" "$keys/bob.pub.asc"
+g "$hcar" --import "$keys/carol.sec.asc"
+g "$hbob" --import "$here/../decrypt/bob-unprotected.sec.asc"
 gpg --homedir "$hall" --dearmor < "$keys/revoked.sec.asc" > "$work/rev.bin"
 # Drop the key revocation (second packet, 122 bytes at offset 90) so
 # that the key can still sign; verified against the revoked copy.
@@ -145,6 +150,19 @@ rec decrypt-signed "$hall" $d "$msgs/gpg-bob-signed-enc-to-alice.gpg"
 rec decrypt-sqop "$hall" $d "$msgs/sqop-enc-to-alice.asc"
 rec decrypt-sqop-signed "$hall" $d "$msgs/sqop-carol-signed-enc-to-alice.asc"
 rec decrypt-not-openpgp "$hall" $d "$msgs/invoice.xml"
+# Hidden recipients (--throw-keyids, ../decrypt/hidden-*.gpg).  carol's
+# cv25519 key fails on alice's anonymous ECDH PKESK first: exit 2 after
+# a good decryption, no status line for the failed trial.  bob's RSA
+# key is never tried on an ECDH PKESK: exit 0.
+hid=$here/../decrypt
+rec decrypt-hidden-carol "$hcar" $d "$hid/hidden-alice-carol.gpg"
+rec decrypt-hidden-carol-try-secret-key "$hcar" \
+  --try-secret-key 2CD7BF5B19080ACFDAD9A97A0EA17B0BD56D690F $d \
+  "$hid/hidden-alice-carol.gpg"
+rec decrypt-hidden-carol-max-output "$hcar" --max-output 100 $d \
+  "$hid/hidden-alice-carol.gpg"
+rec decrypt-hidden-bob "$hbob" $d "$hid/hidden-alice-bob.gpg"
+rec decrypt-hidden-no-seckey "$hbob" $d "$hid/hidden-alice-carol.gpg"
 
 # ---- verification ----
 rec verify-inline "$hall" --verify "$msgs/gpg-alice-signed.gpg"
