@@ -34,4 +34,8 @@ EXTRA_DIST += \
 	tests/data/decrypt/bob-unprotected.sec.asc \
 	tests/data/decrypt/ocb-enc-to-alice.gpg \
 	tests/data/decrypt/ocb-symmetric.gpg \
-	tests/data/decrypt/ocb-big-tampered.gpg
+	tests/data/decrypt/ocb-big-tampered.gpg \
+	tests/data/decrypt/hidden-alice-bob.gpg \
+	tests/data/decrypt/hidden-alice-carol.gpg \
+	tests/data/decrypt/hidden-alice-bob-carol.gpg \
+	tests/data/decrypt/hidden-alice-carol-signed-bob.gpg

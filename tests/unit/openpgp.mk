@@ -75,6 +75,11 @@ openpgp_test_data = \
 	tests/data/gpg/status/decrypt-bob-wrong-passphrase.status \
 	tests/data/gpg/status/decrypt-good-armored.status \
 	tests/data/gpg/status/decrypt-good.status \
+	tests/data/gpg/status/decrypt-hidden-bob.status \
+	tests/data/gpg/status/decrypt-hidden-carol.status \
+	tests/data/gpg/status/decrypt-hidden-carol-max-output.status \
+	tests/data/gpg/status/decrypt-hidden-carol-try-secret-key.status \
+	tests/data/gpg/status/decrypt-hidden-no-seckey.status \
 	tests/data/gpg/status/decrypt-legacy-sed.status \
 	tests/data/gpg/status/decrypt-no-seckey.status \
 	tests/data/gpg/status/decrypt-not-openpgp.status \
