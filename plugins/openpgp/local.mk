@@ -11,6 +11,8 @@ plugins_openpgp_libopenpgp_la_SOURCES = \
 	plugins/openpgp/armor.c \
 	plugins/openpgp/packet.h \
 	plugins/openpgp/packet.c \
+	plugins/openpgp/utf8.h \
+	plugins/openpgp/utf8.c \
 	plugins/openpgp/gpgrun.h \
 	plugins/openpgp/gpgrun.c \
 	plugins/openpgp/policy.h \

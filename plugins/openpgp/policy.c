@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "policy.h"
+#include "utf8.h"
 
 #define NOT_A_SIGNER "expected the 40 or 64 hex digit fingerprint of a" \
   " primary key"
@@ -113,38 +114,6 @@ buf_take (struct buf *b)
   return b->s;
 }
 
-/* Length of the valid UTF-8 sequence at S (with at most N bytes), or
- * 0 if there is none.  */
-static size_t
-utf8_len (const unsigned char *s, size_t n)
-{
-  size_t len, i;
-  unsigned int c;
-
-  if (s[0] < 0x80)
-    return 1;
-  if (s[0] >= 0xc2 && s[0] <= 0xdf)
-    len = 2, c = s[0] & 0x1f;
-  else if (s[0] >= 0xe0 && s[0] <= 0xef)
-    len = 3, c = s[0] & 0x0f;
-  else if (s[0] >= 0xf0 && s[0] <= 0xf4)
-    len = 4, c = s[0] & 0x07;
-  else
-    return 0;
-  if (len > n)
-    return 0;
-  for (i = 1; i < len; i++)
-    {
-      if ((s[i] & 0xc0) != 0x80)
-        return 0;
-      c = (c << 6) | (s[i] & 0x3f);
-    }
-  if ((len == 3 && (c < 0x800 || (c >= 0xd800 && c <= 0xdfff)))
-      || (len == 4 && (c < 0x10000 || c > 0x10ffff)))
-    return 0;
-  return len;
-}
-
 /* Append S as JSON string content (JSON=1) or as log-safe text (control
  * characters as '?').  Invalid UTF-8 becomes U+FFFD: user IDs are
  * whatever the key holder wrote.  */
@@ -175,7 +144,7 @@ buf_add_text (struct buf *b, const char *str, int json)
             buf_add (b, "?", 1);
           k = 1;
         }
-      else if ((k = utf8_len (s, n)))
+      else if ((k = utf8_seq_len (s, n)))
         buf_add (b, (const char *) s, k);
       else
         {
