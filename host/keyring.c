@@ -134,6 +134,7 @@ home_for (struct keyring_homes *h, const unsigned char *members)
       return NULL;
     }
   memcpy (home->members, members, h->nkeyrings);
+  pthread_mutex_init (&home->lock, NULL);
   *tail = home;
   return home;
 }
@@ -761,10 +762,24 @@ untouched (const char *dir)
   return !other;
 }
 
+/* Stop the agent of the home DIR (if any) and remove it.  */
+static void
+remove_home (const char *dir, pid_t agent_pid)
+{
+  if (!dir)
+    return;
+  /* A step's gpg run may have started an agent in any home, the
+   * empty one included (gpg -c does).  */
+  if (agent_pid || !untouched (dir))
+    agent_stop (dir, agent_pid);
+  homedir_remove (dir);
+}
+
 void
 keyring_release (struct keyring_homes *h)
 {
   struct runtime_home *home;
+  struct home_copy *copy;
   unsigned int k;
 
   if (!h)
@@ -772,14 +787,15 @@ keyring_release (struct keyring_homes *h)
   while ((home = h->list))
     {
       h->list = home->next;
-      if (home->dir)
+      while ((copy = home->copies))
         {
-          /* A step's gpg run may have started an agent in any home,
-           * the empty one included (gpg -c does).  */
-          if (home->agent_pid || !untouched (home->dir))
-            agent_stop (home->dir, home->agent_pid);
-          homedir_remove (home->dir);
+          home->copies = copy->next;
+          remove_home (copy->dir, copy->agent_pid);
+          free (copy->dir);
+          free (copy);
         }
+      pthread_mutex_destroy (&home->lock);
+      remove_home (home->dir, home->agent_pid);
       free (home->dir);
       free (home->members);
       free (home);
@@ -805,13 +821,194 @@ keyring_config_home (struct pgpstep_config *cfg, const char **r_dir)
   return 0;
 }
 
-gpg_error_t
-keyring_message_home (struct pgpstep_config *cfg, const char **r_dir)
+/* How many homes (the home and its copies) messages of one step may
+ * spread over: one agent per processor keeps them all busy.  */
+static unsigned int
+pool_limit (void)
 {
-  /* The one home of the step; copies for parallel workers go here.  */
-  return keyring_config_home (cfg, r_dir);
+  long n = sysconf (_SC_NPROCESSORS_ONLN);
+
+  return n < 2 ? 2 : n > 64 ? 64 : (unsigned int)n;
 }
 
+/* Whether NAME, a file of a runtime home not starting with a dot (as
+ * lock files do), goes into a copy: the keyboxes, trust database and
+ * key files, not our owner file, locks or the random seed (each home
+ * keeps its own).  Sockets are not regular files.  */
+static int
+copied_file (const char *name)
+{
+  return (strcmp (name, HOMEDIR_OWNER_FILE)
+          && strcmp (name, "random_seed")
+          && !(strlen (name) > 5
+               && !strcmp (name + strlen (name) - 5, ".lock")));
+}
+
+/* Copy the regular files of directory FROM/SUB (SUB may be "") that
+ * copied_file accepts into TO/SUB.  */
+static gpg_error_t
+copy_dir_files (const char *from, const char *to, const char *sub)
+{
+  gpg_error_t err = 0;
+  DIR *d;
+  struct dirent *e;
+  struct stat st;
+  char *src = NULL, *dst = NULL, *dir = NULL;
+
+  if (asprintf (&dir, "%s/%s", from, sub) < 0)
+    return gpg_error_from_syserror ();
+  d = opendir (dir);
+  free (dir);
+  if (!d)
+    return errno == ENOENT && *sub ? 0 : gpg_error_from_syserror ();
+  if (*sub)
+    {
+      if (asprintf (&dir, "%s/%s", to, sub) < 0)
+        err = gpg_error_from_syserror ();
+      else if (mkdir (dir, 0700) && errno != EEXIST)
+        err = gpg_error_from_syserror ();
+      free (dir);
+    }
+  while (!err && (e = readdir (d)))
+    {
+      if (*e->d_name == '.' || !copied_file (e->d_name))
+        continue;
+      if (asprintf (&src, "%s/%s%s%s", from, sub, *sub ? "/" : "",
+                    e->d_name) < 0
+          || asprintf (&dst, "%s/%s%s%s", to, sub, *sub ? "/" : "",
+                       e->d_name) < 0)
+        err = gpg_error_from_syserror ();
+      else if (!lstat (src, &st) && S_ISREG (st.st_mode))
+        err = copy_file (src, dst);
+      free (src);
+      free (dst);
+      src = dst = NULL;
+    }
+  closedir (d);
+  return err;
+}
+
+/* Make COPY a new copy of HOME in the runtime directory BASE: its
+ * files, and an agent started now if HOME has one (so that its pid is
+ * known to the signal cleanup and the sweep).  */
+static gpg_error_t
+make_copy (const char *base, struct runtime_home *home, char **r_dir,
+           pid_t *r_agent)
+{
+  gpg_error_t err;
+  gpgme_ctx_t actx = NULL;
+  char *dir = NULL;
+
+  *r_dir = NULL;
+  *r_agent = 0;
+  err = homedir_create (base, &dir);
+  if (err)
+    return err;
+  err = copy_dir_files (home->dir, dir, "");
+  if (!err)
+    err = copy_dir_files (home->dir, dir, PRIVATE_KEYS_DIR);
+  if (!err && home->agent_pid)
+    err = agent_connect (dir, &actx);
+  if (!err && actx && !agent_get_pid (actx, r_agent))
+    homedir_set_agent (dir, *r_agent);
+  gpgme_release (actx);
+  if (err)
+    {
+      remove_home (dir, *r_agent);
+      free (dir);
+      *r_agent = 0;
+      return err;
+    }
+  *r_dir = dir;
+  return 0;
+}
+
+gpg_error_t
+keyring_message_home (struct pgpstep_config *cfg, struct home_copy **r_slot,
+                      const char **r_dir)
+{
+  struct runtime_home *home = cfg->home;
+  struct home_copy *copy, *best = NULL, **tail;
+  unsigned int least;
+  gpg_error_t err;
+  char *dir;
+  pid_t agent;
+
+  *r_slot = NULL;
+  *r_dir = NULL;
+  if (!home || !home->dir)
+    return gpg_error (GPG_ERR_NO_DATA);
+
+  pthread_mutex_lock (&home->lock);
+  least = home->users;
+  for (tail = &home->copies; (copy = *tail); tail = &copy->next)
+    if (copy->dir && copy->users < least)
+      {
+        best = copy;
+        least = copy->users;
+      }
+  if (!least || home->ncopies + 1 >= pool_limit ()
+      || !(copy = calloc (1, sizeof *copy)))
+    {
+      if (best)
+        best->users++;
+      else
+        home->users++;
+      *r_slot = best;
+      *r_dir = best ? best->dir : home->dir;
+      pthread_mutex_unlock (&home->lock);
+      return 0;
+    }
+  /* Every home is busy: a new copy, made outside the lock (others
+   * skip it until its DIR is set).  */
+  copy->users = 1;
+  *tail = copy;
+  home->ncopies++;
+  pthread_mutex_unlock (&home->lock);
+
+  err = make_copy (cfg->pipeline->ctx->runtime_dir, home, &dir, &agent);
+
+  pthread_mutex_lock (&home->lock);
+  if (err)
+    {
+      /* Share the home instead; the message still runs.  */
+      for (tail = &home->copies; *tail != copy; tail = &(*tail)->next)
+        ;
+      *tail = copy->next;
+      home->ncopies--;
+      free (copy);
+      copy = NULL;
+      home->users++;
+    }
+  else
+    {
+      copy->dir = dir;
+      copy->agent_pid = agent;
+    }
+  *r_slot = copy;
+  *r_dir = copy ? copy->dir : home->dir;
+  pthread_mutex_unlock (&home->lock);
+  if (err)
+    host_log (cfg->pipeline->ctx, PGPSTEP_LOG_INFO, cfg->id,
+              "cannot copy the runtime home %s for a parallel message"
+              " (sharing it): %s", home->dir, gpg_strerror (err));
+  return 0;
+}
+
+void
+keyring_message_home_done (struct pgpstep_config *cfg, struct home_copy *slot)
+{
+  struct runtime_home *home = cfg->home;
+
+  if (!home)
+    return;
+  pthread_mutex_lock (&home->lock);
+  if (slot)
+    slot->users--;
+  else if (home->users)
+    home->users--;
+  pthread_mutex_unlock (&home->lock);
+}
 
 static void
 sweep_one (void *opaque, const char *dir)

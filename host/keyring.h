@@ -6,8 +6,20 @@
 #ifndef PGPSTEP_KEYRING_H
 #define PGPSTEP_KEYRING_H
 
+#include <pthread.h>
 #include <sys/types.h>
 #include "descriptor.h"
+
+/* A copy of a runtime home for messages running in parallel: one
+ * gpg-agent does the private-key work of its home one operation at a
+ * time, so concurrent messages get homes (and agents) of their own.  */
+struct home_copy
+{
+  struct home_copy *next;
+  char *dir;                    /* NULL while being made.  */
+  pid_t agent_pid;
+  unsigned int users;           /* Messages running in it now.  */
+};
 
 /* One runtime home.  */
 struct runtime_home
@@ -17,6 +29,13 @@ struct runtime_home
   unsigned char *members;       /* Per keyring of the pipeline: 1 if the
                                    home holds it.  */
   pid_t agent_pid;              /* 0 while no agent is known.  */
+
+  /* The pool: DIR itself and its copies, each with its user count.
+   * Under LOCK.  */
+  pthread_mutex_t lock;
+  unsigned int users;
+  struct home_copy *copies;
+  unsigned int ncopies;
 };
 
 /* What a keyring became in the homes.  */
@@ -52,10 +71,18 @@ void keyring_release (struct keyring_homes *homes);
 gpg_error_t keyring_config_home (struct pgpstep_config *cfg,
                                  const char **r_dir);
 
-/* The home a message of step CFG runs in.  One per step for now; a
- * pool of copies for parallel workers would be picked here.  */
+/* The home a message of step CFG runs in: the least used of the
+ * step's home and its copies, a new copy when all are in use and the
+ * pool may still grow (up to the number of processors, at least 2).
+ * *R_SLOT identifies it for keyring_message_home_done (NULL: the home
+ * itself).  */
 gpg_error_t keyring_message_home (struct pgpstep_config *cfg,
+                                  struct home_copy **r_slot,
                                   const char **r_dir);
+
+/* The message that got SLOT from keyring_message_home is done.  */
+void keyring_message_home_done (struct pgpstep_config *cfg,
+                                struct home_copy *slot);
 
 /* Remove the homes that crashed processes left under the runtime
  * directory of CTX (stopping their agents).  keyring_build calls it

@@ -122,11 +122,20 @@ message_set_header (pgpstep_message_t msg, const char *name,
 gpg_error_t
 message_gnupg_home (pgpstep_message_t msg, const char **r_homedir)
 {
+  gpg_error_t err;
+
   if (r_homedir)
     *r_homedir = NULL;
   if (!msg || !r_homedir)
     return gpg_error (GPG_ERR_INV_ARG);
-  return keyring_message_home (msg->cfg, r_homedir);
+  /* One home for the whole message: its step may run gpg more than
+   * once.  Only the step's thread asks.  */
+  if (!msg->home_dir
+      && (err = keyring_message_home (msg->cfg, &msg->home_slot,
+                                      &msg->home_dir)))
+    return err;
+  *r_homedir = msg->home_dir;
+  return 0;
 }
 
 gpg_error_t
@@ -304,6 +313,10 @@ message_cleanup (struct pgpstep_message *msg)
   unsigned int i;
 
   stream_close (&msg->spool.fd);
+  if (msg->home_dir)
+    keyring_message_home_done (msg->cfg, msg->home_slot);
+  msg->home_dir = NULL;
+  msg->home_slot = NULL;
   if (msg->values)
     for (i = 0; i < msg->cfg->nvalues; i++)
       free (msg->values[i]);

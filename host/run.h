@@ -45,6 +45,10 @@ struct pgpstep_message
   char *error_key;
   char *error_text;
 
+  /* The runtime home the message got (keyring.c), once asked for.  */
+  const char *home_dir;
+  struct home_copy *home_slot;
+
   pthread_t thread;
   int started;
 };

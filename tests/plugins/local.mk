@@ -5,4 +5,4 @@ check_LTLIBRARIES += tests/plugins/teststeps.la
 tests_plugins_teststeps_la_SOURCES = tests/plugins/teststeps.c
 tests_plugins_teststeps_la_CFLAGS = $(plugin_cflags)
 tests_plugins_teststeps_la_LDFLAGS = $(plugin_ldflags) -rpath /nowhere
-tests_plugins_teststeps_la_LIBADD = $(GPG_ERROR_LIBS)
+tests_plugins_teststeps_la_LIBADD = $(GPG_ERROR_LIBS) $(PTHREAD_LIBS)

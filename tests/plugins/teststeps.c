@@ -7,6 +7,8 @@
  *   set-header   copy; set result header NAME=VALUE
  *   typed        one parameter of every type; copy; set typed.key
  *   create-fail  create refuses with REASON
+ *   home         set test.home to the message's GnuPG home; wait until
+ *                MEET messages are in this step at once (10 s at most)
  *
  * All steps but stall read their source to the end through the read
  * callback (fail stops early on purpose).  Used by the unit tests
@@ -15,6 +17,8 @@
  */
 #include <errno.h>
 #include <poll.h>
+#include <pthread.h>
+#include <time.h>
 #include <stdlib.h>
 #include <string.h>
 #include <pgpstep/pgpstep.h>
@@ -362,9 +366,75 @@ static const struct pgpstep_step create_fail_step =
         create_fail_create, create_fail_process);
 
 
+/* home */
+
+static const struct pgpstep_param home_params[] = {
+  PARAM ("keyring", PGPSTEP_TYPE_KEYRING, PGPSTEP_PARAM_REPEATABLE, NULL,
+         NULL, 0, 0, "A keyring of the pipeline."),
+  PARAM ("meet", PGPSTEP_TYPE_INT, PGPSTEP_PARAM_HEADER_OK, "1", NULL, 1, 10,
+         "How many messages must be in this step at once."),
+  PARAM_END
+};
+
+static pthread_mutex_t meet_lock = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t meet_cond = PTHREAD_COND_INITIALIZER;
+static unsigned int meet_inside;
+static unsigned long meet_round;
+
+/* Wait until N messages are inside at once.  */
+static gpg_error_t
+meet (unsigned int n)
+{
+  gpg_error_t err = 0;
+  struct timespec until;
+  unsigned long round;
+
+  clock_gettime (CLOCK_REALTIME, &until);
+  until.tv_sec += 10;
+  pthread_mutex_lock (&meet_lock);
+  round = meet_round;
+  if (++meet_inside >= n)
+    {
+      meet_inside = 0;
+      meet_round++;
+      pthread_cond_broadcast (&meet_cond);
+    }
+  while (!err && round == meet_round)
+    if (pthread_cond_timedwait (&meet_cond, &meet_lock, &until) == ETIMEDOUT)
+      {
+        err = gpg_error (GPG_ERR_TIMEOUT);
+        meet_inside--;
+      }
+  pthread_mutex_unlock (&meet_lock);
+  return err;
+}
+
+static gpg_error_t
+home_process (void *state, pgpstep_message_t msg,
+              struct pgpstep_source *source, struct pgpstep_sink *sink)
+{
+  const struct pgpstep_host *host = state;
+  gpg_error_t err;
+  const char *home = NULL, *n;
+
+  err = host->gnupg_home (msg, &home);
+  if (!err)
+    err = host->set_header (msg, "test.home", home);
+  if (!err && (n = host->param_value (msg, "meet", 0)))
+    err = meet (atoi (n));
+  if (!err)
+    err = copy (source, sink, -1);
+  return err;
+}
+
+static const struct pgpstep_step home_step =
+  STEP ("home", "Report the message's GnuPG home; meet other messages.",
+        home_params, no_create, home_process);
+
+
 static const struct pgpstep_step *const steps[] = {
   &cat_step, &fail_step, &stall_step, &spool_step, &set_header_step,
-  &typed_step, &create_fail_step, NULL
+  &typed_step, &create_fail_step, &home_step, NULL
 };
 
 static const struct pgpstep_module module = {

@@ -17,6 +17,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -1004,6 +1005,141 @@ test_keylist (void **state)
   free (message);
 }
 
+/*
+ * Parallel messages
+ */
+
+struct parallel_msg
+{
+  pgpstep_pipeline_t pl;
+  const char *meet;             /* Messages to meet in the step.  */
+  gpg_error_t err;
+  char *home;
+};
+
+static ssize_t
+read_nothing (void *handle, void *buffer, size_t size)
+{
+  (void) handle;
+  (void) buffer;
+  (void) size;
+  return 0;
+}
+
+static ssize_t
+write_away (void *handle, const void *buffer, size_t size)
+{
+  (void) handle;
+  (void) buffer;
+  return size;
+}
+
+/* Run one (empty) message through PM->pl; its step's home in
+ * PM->home.  */
+static void *
+run_message (void *arg)
+{
+  struct parallel_msg *pm = arg;
+  struct pgpstep_input in = { sizeof in, -1, NULL, read_nothing };
+  struct pgpstep_output out = { sizeof out, -1, NULL, write_away, NULL,
+                                NULL };
+  pgpstep_result_t res = NULL;
+  pgpstep_headers_t headers = NULL;
+  const char *home;
+
+  assert_int_equal (pgpstep_headers_new (&headers), 0);
+  assert_int_equal (pgpstep_headers_set (headers, "meet", pm->meet), 0);
+  pm->err = pgpstep_run (pm->pl, headers, &in, &out, NULL, &res);
+  pgpstep_headers_release (headers);
+  home = pgpstep_headers_get (pgpstep_result_headers (res), "test.home");
+  pm->home = home ? strdup (home) : NULL;
+  pgpstep_result_release (res);
+  return NULL;
+}
+
+/* Whether gpg decrypts enc-to-bob.gpg in HOME with no passphrase.  */
+static int
+decrypts_unprompted (const char *home)
+{
+  char cmd[400];
+
+  snprintf (cmd, sizeof cmd, "gpg --homedir '%s' --batch --no-tty"
+            " --pinentry-mode error -o - -d '%s/enc-to-bob.gpg'"
+            " >/dev/null 2>&1", home, KEYS);
+  return system (cmd) == 0;
+}
+
+static void
+test_parallel_messages_own_homes (void **state)
+{
+  struct fixture *f = *state;
+  struct parallel_msg pm[2];
+  pthread_t thread[2];
+  pgpstep_pipeline_t pl;
+  const char *file;
+  char *primary, *message = NULL;
+  pid_t agent, copy_agent;
+  int i;
+
+  setenv ("T_KEYRING_BOB", BOB_PASS, 1);
+  file = write_pipeline
+    (f, "p.xml",
+     "<keyring name='bob' secret='" KEYS "/bob.sec.asc'"
+     " passphrase='env:T_KEYRING_BOB'/>\n"
+     "<step type='home' id='h'><keyring>bob</keyring>"
+     "<meet>${header.meet}</meet></step>\n");
+  if (load (f, file, &pl, &message))
+    fail_msg ("load: %s", message ? message : "?");
+  primary = strdup (home_of (pl, 0));
+  agent = agent_of (primary);
+
+  /* Two messages in the step at once (each waits for the other):
+   * each has a home and an agent of its own.  */
+  for (i = 0; i < 2; i++)
+    {
+      memset (pm + i, 0, sizeof pm[i]);
+      pm[i].pl = pl;
+      pm[i].meet = "2";
+      assert_int_equal (pthread_create (thread + i, NULL, run_message,
+                                        pm + i), 0);
+    }
+  for (i = 0; i < 2; i++)
+    {
+      pthread_join (thread[i], NULL);
+      assert_int_equal (pm[i].err, 0);
+      assert_non_null (pm[i].home);
+    }
+  assert_string_not_equal (pm[0].home, pm[1].home);
+  assert_true (!strcmp (pm[0].home, primary) || !strcmp (pm[1].home, primary));
+  i = !strcmp (pm[0].home, primary);    /* The copy.  */
+  copy_agent = agent_of (pm[i].home);
+  assert_true (copy_agent > 0);
+  assert_true (copy_agent != agent);
+  /* The copy holds the keyring, its secret key already unprotected.  */
+  {
+    char *fprs = list_fprs (pm[i].home, 1);
+    assert_string_equal (fprs, BOB);
+    free (fprs);
+  }
+  assert_true (decrypts_unprompted (pm[i].home));
+
+  /* One message at a time uses the step's home again.  */
+  pm[1 - i].meet = "1";
+  free (pm[1 - i].home);
+  run_message (pm + 1 - i);
+  assert_int_equal (pm[1 - i].err, 0);
+  assert_string_equal (pm[1 - i].home, primary);
+
+  pgpstep_pipeline_release (pl);
+  /* The copy went with its agent.  */
+  assert_int_equal (access (pm[i].home, F_OK), -1);
+  assert_false (homedir_pid_alive (copy_agent, 0));
+  for (i = 0; i < 2; i++)
+    free (pm[i].home);
+  free (primary);
+  free (message);
+}
+
 
 int
 main (void)
@@ -1023,6 +1159,7 @@ main (void)
       T (test_sweep_stale),
       T (test_secret_not_leaked),
       T (test_keylist),
+      T (test_parallel_messages_own_homes),
 #undef T
     };
 
