@@ -5,9 +5,7 @@ plugins_decrypt_decrypt_la_SOURCES = \
 	plugins/decrypt/explain.h \
 	plugins/decrypt/explain.c \
 	plugins/decrypt/result.h \
-	plugins/decrypt/result.c \
-	plugins/decrypt/signer.h \
-	plugins/decrypt/signer.c
+	plugins/decrypt/result.c
 plugins_decrypt_decrypt_la_CPPFLAGS = $(AM_CPPFLAGS) \
 	-I$(top_srcdir)/plugins/openpgp
 plugins_decrypt_decrypt_la_CFLAGS = $(plugin_cflags) $(GPGME_CFLAGS)

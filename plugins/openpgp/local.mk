@@ -20,7 +20,13 @@ plugins_openpgp_libopenpgp_la_SOURCES = \
 	plugins/openpgp/keys.h \
 	plugins/openpgp/keys.c \
 	plugins/openpgp/gpgop.h \
-	plugins/openpgp/gpgop.c
+	plugins/openpgp/gpgop.c \
+	plugins/openpgp/signer.h \
+	plugins/openpgp/signer.c \
+	plugins/openpgp/sigcut.h \
+	plugins/openpgp/sigcut.c \
+	plugins/openpgp/sigwrap.h \
+	plugins/openpgp/sigwrap.c
 plugins_openpgp_libopenpgp_la_CFLAGS = $(plugin_cflags) $(GPGME_CFLAGS)
 plugins_openpgp_libopenpgp_la_LIBADD = $(GPGME_LIBS) $(GPG_ERROR_LIBS) \
 	$(PTHREAD_LIBS)

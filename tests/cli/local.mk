@@ -22,3 +22,9 @@ EXTRA_DIST += tests/cli/t-encrypt.sh
 # keyring homes, after the teststeps' cat for the spool case).
 TESTS += tests/cli/t-decrypt.sh
 EXTRA_DIST += tests/cli/t-decrypt.sh
+
+# The sign, verify and armor steps end to end, and the CLI's
+# --header-file/--save-header.
+include tests/cli/sign.mk
+include tests/cli/verify.mk
+include tests/cli/armor.mk

@@ -23,8 +23,7 @@ tests_unit_t_decrypt_SOURCES = tests/unit/t-decrypt.c \
 	tests/unit/fakehost.h tests/unit/fakehost.c \
 	plugins/decrypt/decrypt.c \
 	plugins/decrypt/explain.h plugins/decrypt/explain.c \
-	plugins/decrypt/result.h plugins/decrypt/result.c \
-	plugins/decrypt/signer.h plugins/decrypt/signer.c
+	plugins/decrypt/result.h plugins/decrypt/result.c
 tests_unit_t_decrypt_CFLAGS = $(decrypt_test_cflags) \
 	-I$(top_srcdir)/plugins/decrypt
 tests_unit_t_decrypt_LDADD = $(decrypt_test_ldadd)

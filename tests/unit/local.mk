@@ -8,3 +8,6 @@ include tests/unit/gpgrun.mk
 include tests/unit/keyring.mk
 include tests/unit/encrypt.mk
 include tests/unit/decrypt.mk
+include tests/unit/sign.mk
+include tests/unit/verify.mk
+include tests/unit/armorstep.mk

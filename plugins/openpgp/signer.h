@@ -6,8 +6,8 @@
  * "<email>" matching an address case-insensitively; never a substring;
  * ambiguity is an error).
  */
-#ifndef DECRYPT_SIGNER_H
-#define DECRYPT_SIGNER_H
+#ifndef OPENPGP_SIGNER_H
+#define OPENPGP_SIGNER_H
 
 #include <gpg-error.h>
 
@@ -29,4 +29,4 @@ gpg_error_t signer_resolve (void *opaque, const char *spec, char **r_fpr,
  * or NULL (also when INDEX is NULL).  */
 const char *signer_unknown (const struct policy *pol, keys_index_t index);
 
-#endif /* DECRYPT_SIGNER_H */
+#endif /* OPENPGP_SIGNER_H */

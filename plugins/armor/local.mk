@@ -1,0 +1,1 @@
+# plugins/armor/local.mk - the armor step (being written)

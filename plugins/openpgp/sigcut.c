@@ -1,0 +1,5 @@
+/* sigcut.c - (being written) */
+#include <config.h>
+#include "sigcut.h"
+
+typedef int sigcut_placeholder_t;

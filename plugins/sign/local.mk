@@ -1,0 +1,1 @@
+# plugins/sign/local.mk - the sign step (being written)

@@ -1,0 +1,1 @@
+# plugins/verify/local.mk - the verify step (being written)

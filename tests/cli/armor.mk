@@ -1,0 +1,1 @@
+# tests/cli/armor.mk - the armor step end to end (being written)

@@ -1,0 +1,1 @@
+# tests/cli/sign.mk - the sign step end to end (being written)

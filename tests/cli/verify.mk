@@ -1,0 +1,1 @@
+# tests/cli/verify.mk - the verify step end to end (being written)

@@ -1,0 +1,1 @@
+# tests/unit/armorstep.mk (being written)

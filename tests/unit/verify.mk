@@ -1,0 +1,1 @@
+# tests/unit/verify.mk (being written)
