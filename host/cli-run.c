@@ -25,6 +25,14 @@ struct header_arg
   const char *arg;
 };
 
+/* A --save-header NAME=FILE.  */
+struct save_arg
+{
+  char *name;                   /* Malloced.  */
+  const char *file;             /* Points into argv.  */
+  struct outfile *of;
+};
+
 struct run_args
 {
   const char *pipeline;
@@ -36,12 +44,14 @@ struct run_args
   unsigned int timeout_ms;
   struct header_arg *headers;
   unsigned int nheaders;
+  struct save_arg *saves;
+  unsigned int nsaves;
 };
 
 enum
   {
     OPT_OVERWRITE = 256, OPT_MODE, OPT_TIMEOUT, OPT_HEADER,
-    OPT_HEADER_FILE, OPT_HEADERS, OPT_HEADERS_OUT
+    OPT_HEADER_FILE, OPT_HEADERS, OPT_HEADERS_OUT, OPT_SAVE_HEADER
   };
 
 
@@ -76,6 +86,12 @@ cli_run_help (FILE *fp)
 "      --headers-out FILE    write the result headers as a JSON object to\n"
 "                            FILE, after the output ('-': stdout, only with\n"
 "                            -o FILE)\n"
+"      --save-header NAME=FILE\n"
+"                            write the value of the result header NAME to\n"
+"                            FILE, with a final newline (repeatable; e.g.\n"
+"                            pgp.signature to a .sig file).  A header the\n"
+"                            run did not set fails it (exit 61) and\n"
+"                            nothing is written\n"
 "  -h, --help                show this help\n"
 "\n"
 "Header options apply in command-line order; a later one wins.  Output\n"
@@ -132,6 +148,50 @@ set_once (const char **slot, const char *value, const char *option)
 }
 
 
+/* Record "NAME=FILE" of --save-header in A.  */
+static int
+add_save_arg (struct run_args *a, const char *arg)
+{
+  const char *eq = strchr (arg, '=');
+  struct save_arg *sa = a->saves + a->nsaves;
+
+  if (!eq || eq == arg || !eq[1])
+    return cli_usage ("run", "--save-header needs NAME=FILE, found '%s'",
+                      arg);
+  if (!strcmp (eq + 1, "-"))
+    return cli_usage ("run", "--save-header needs a file, not stdout");
+  sa->name = strndup (arg, eq - arg);
+  if (!sa->name)
+    {
+      cli_error ("%s", strerror (errno));
+      return cli_exit (GPG_ERR_ENOMEM);
+    }
+  sa->file = eq + 1;
+  a->nsaves++;
+  return 0;
+}
+
+/* Every output file of A is named once.  */
+static int
+check_save_files (const struct run_args *a)
+{
+  unsigned int i, j;
+
+  for (i = 0; i < a->nsaves; i++)
+    {
+      if ((a->output && !strcmp (a->saves[i].file, a->output))
+          || (a->headers_out && !strcmp (a->saves[i].file, a->headers_out)))
+        return cli_usage ("run", "--save-header file '%s' is also another"
+                          " output", a->saves[i].file);
+      for (j = 0; j < i; j++)
+        if (!strcmp (a->saves[i].file, a->saves[j].file))
+          return cli_usage ("run", "--save-header file '%s' named twice",
+                            a->saves[i].file);
+    }
+  return 0;
+}
+
+
 /* Parse the command line into A.  Returns an exit code, or -1 when the
  * help was printed.  */
 static int
@@ -148,6 +208,7 @@ parse_args (int argc, char **argv, struct run_args *a)
       { "header-file", required_argument, NULL, OPT_HEADER_FILE },
       { "headers",     required_argument, NULL, OPT_HEADERS },
       { "headers-out", required_argument, NULL, OPT_HEADERS_OUT },
+      { "save-header", required_argument, NULL, OPT_SAVE_HEADER },
       { "help",        no_argument,       NULL, 'h' },
       { NULL, 0, NULL, 0 }
     };
@@ -155,7 +216,8 @@ parse_args (int argc, char **argv, struct run_args *a)
 
   a->mode = OUTFILE_DEFAULT_MODE;
   a->headers = calloc (argc, sizeof *a->headers);
-  if (!a->headers)
+  a->saves = calloc (argc, sizeof *a->saves);
+  if (!a->headers || !a->saves)
     {
       cli_error ("%s", strerror (errno));
       return cli_exit (GPG_ERR_ENOMEM);
@@ -180,6 +242,9 @@ parse_args (int argc, char **argv, struct run_args *a)
           break;
         case OPT_HEADERS_OUT:
           rc = set_once (&a->headers_out, optarg, "--headers-out");
+          break;
+        case OPT_SAVE_HEADER:
+          rc = add_save_arg (a, optarg);
           break;
         case 'h':
           cli_run_help (stdout);
@@ -208,7 +273,7 @@ parse_args (int argc, char **argv, struct run_args *a)
   if (a->headers_out && a->output && !strcmp (a->headers_out, a->output))
     return cli_usage ("run", "--headers-out and --output name the"
                       " same file");
-  return 0;
+  return check_save_files (a);
 }
 
 
@@ -491,6 +556,39 @@ write_headers (pgpstep_result_t result, struct outfile *of)
 }
 
 
+/* Write the result headers named by --save-header into their files
+ * (not yet published).  A header the run did not set is an error:
+ * nothing is published then.  */
+static int
+write_saved_headers (const struct run_args *a, pgpstep_result_t result)
+{
+  pgpstep_headers_t rh = pgpstep_result_headers (result);
+  const char *value;
+  size_t len;
+  unsigned int i;
+
+  for (i = 0; i < a->nsaves; i++)
+    if (!pgpstep_headers_get (rh, a->saves[i].name))
+      {
+        cli_error ("--save-header: the run set no result header '%s'"
+                   " (nothing written)", a->saves[i].name);
+        return cli_exit (GPG_ERR_MISSING_VALUE);
+      }
+  for (i = 0; i < a->nsaves; i++)
+    {
+      value = pgpstep_headers_get (rh, a->saves[i].name);
+      len = strlen (value);
+      if (dprintf (outfile_fd (a->saves[i].of), "%s%s", value,
+                   len && value[len - 1] == '\n' ? "" : "\n") < 0)
+        {
+          cli_error ("writing '%s': %s", a->saves[i].file, strerror (errno));
+          return cli_exit (GPG_ERR_EIO);
+        }
+    }
+  return 0;
+}
+
+
 int
 cli_run (const struct cli_globals *g, int argc, char **argv)
 {
@@ -508,6 +606,7 @@ cli_run (const struct cli_globals *g, int argc, char **argv)
   char *message = NULL;
   int infd = -1;
   int rc;
+  unsigned int i;
 
   memset (&a, 0, sizeof a);
   rc = parse_args (argc, argv, &a);
@@ -523,6 +622,8 @@ cli_run (const struct cli_globals *g, int argc, char **argv)
     rc = open_output (a.output, &a, &out_state.of);
   if (!rc && a.headers_out && strcmp (a.headers_out, "-"))
     rc = open_output (a.headers_out, &a, &hof);
+  for (i = 0; !rc && i < a.nsaves; i++)
+    rc = open_output (a.saves[i].file, &a, &a.saves[i].of);
   if (rc)
     goto leave;
 
@@ -566,7 +667,11 @@ cli_run (const struct cli_globals *g, int argc, char **argv)
     }
 
   /* Publish: the output first, then its headers.  */
-  rc = commit_output (out_state.of);
+  rc = write_saved_headers (&a, result);
+  if (!rc)
+    rc = commit_output (out_state.of);
+  for (i = 0; !rc && i < a.nsaves; i++)
+    rc = commit_output (a.saves[i].of);
   if (!rc && a.headers_out)
     {
       rc = write_headers (result, hof);
@@ -578,6 +683,12 @@ cli_run (const struct cli_globals *g, int argc, char **argv)
   /* Uncommitted outputs are removed here.  */
   outfile_release (out_state.of);
   outfile_release (hof);
+  for (i = 0; a.saves && i < a.nsaves; i++)
+    {
+      outfile_release (a.saves[i].of);
+      free (a.saves[i].name);
+    }
+  free (a.saves);
   if (result)
     pgpstep_result_release (result);
   if (pipeline)

@@ -178,6 +178,50 @@ t_header_file_nul ()
   assert_no_file "$D/result"
 }
 
+t_save_header ()
+{
+  printf 'line one\nline two' >"$D/in"
+  echo_pipeline "$D/p.xml" partner
+  cli run "$D/p.xml" -i "$D/in" -o "$D/result" --header-file "partner=$D/in" \
+    --save-header "pgp.out=$D/out.sig"
+  assert_exit 0
+  assert_same "$D/in" "$D/result"
+  # The value with one final newline, mode 0600, and back again.
+  printf 'line one\nline two\n' >"$D/expect"
+  assert_same "$D/expect" "$D/out.sig"
+  assert_mode "$D/out.sig" 600
+  cli run "$D/p.xml" -i "$D/in" -o "$D/r2" --header-file "partner=$D/out.sig" \
+    --headers-out "$D/h.json"
+  assert_exit 0
+  assert_header "$D/h.json" 'pgp\.out' 'line one\\nline two'
+  assert_dir_holds "$D" in p.xml result expect out.sig r2 h.json \
+    stdout stderr
+}
+
+t_save_header_missing ()
+{
+  echo payload >"$D/in"
+  echo_pipeline "$D/p.xml" partner
+  cli run "$D/p.xml" -i "$D/in" -o "$D/result" --header partner=x \
+    --save-header "pgp.out=$D/a" --save-header "pgp.nothing=$D/b"
+  assert_exit 61
+  assert_contains "$D/stderr" "no result header 'pgp.nothing'"
+  assert_dir_holds "$D" in p.xml stdout stderr
+  # An existing file is refused before the run, unless --overwrite.
+  echo old >"$D/a"
+  cli run "$D/p.xml" -i "$D/in" -o "$D/result" --header partner=x \
+    --save-header "pgp.out=$D/a"
+  assert_exit 59
+  assert_no_file "$D/result"
+  cli run "$D/p.xml" -i "$D/in" -o "$D/result" --header partner=x \
+    --save-header "pgp.out=$D/a" --overwrite
+  assert_exit 0
+  assert_contains "$D/a" "x"
+  cli run "$D/p.xml" -i "$D/in" -o "$D/r3" --save-header "pgp.out=$D/r3"
+  assert_exit 2
+  assert_contains "$D/stderr" "also another output"
+}
+
 preflight
 run_case "--header reaches \${header.X}; --headers-out writes JSON" t_header
 run_case "header values are escaped in JSON" t_header_escaping
@@ -193,4 +237,7 @@ run_case "missing header files: exit 61 naming them" t_header_file_missing
 run_case "malformed headers JSON is refused naming the file" \
   t_headers_json_bad
 run_case "a header file with a NUL byte is refused" t_header_file_nul
+run_case "--save-header writes a result header to a file" t_save_header
+run_case "--save-header of an unset header: exit 61, nothing written" \
+  t_save_header_missing
 finish
