@@ -46,12 +46,17 @@ struct run_args
   unsigned int nheaders;
   struct save_arg *saves;
   unsigned int nsaves;
+  const char *batch;            /* --batch IN_DIR.  */
+  const char *suffix;
+  unsigned int jobs;            /* 0: the number of processors.  */
+  int progress;
 };
 
 enum
   {
     OPT_OVERWRITE = 256, OPT_MODE, OPT_TIMEOUT, OPT_HEADER,
-    OPT_HEADER_FILE, OPT_HEADERS, OPT_HEADERS_OUT, OPT_SAVE_HEADER
+    OPT_HEADER_FILE, OPT_HEADERS, OPT_HEADERS_OUT, OPT_SAVE_HEADER,
+    OPT_BATCH, OPT_JOBS, OPT_SUFFIX, OPT_PROGRESS
   };
 
 
@@ -93,6 +98,23 @@ cli_run_help (FILE *fp)
 "                            run did not set fails it (exit 61) and\n"
 "                            nothing is written\n"
 "  -h, --help                show this help\n"
+"\n"
+"Batch mode:\n"
+"      --batch IN_DIR        run every regular file of IN_DIR as one\n"
+"                            message into -o OUT_DIR (another directory);\n"
+"                            NAME.headers.json next to a message holds its\n"
+"                            input headers (over the --header options);\n"
+"                            hidden files and sidecars are no messages\n"
+"  -j, --jobs N              parallel workers (default: the number of\n"
+"                            processors)\n"
+"      --suffix EXT          output names are NAME+EXT (e.g. .gpg)\n"
+"      --progress            show messages done/failed/remaining on stderr\n"
+"  A message is done when its output is committed and synced; outputs\n"
+"  that exist are skipped, so re-running a batch finishes it.  One JSON\n"
+"  line per message on stdout: {\"message\", \"status\": ok|failed|skipped,\n"
+"  \"output\", \"headers\"} or {..., \"exit\", \"step\", \"error\"}.  Inputs\n"
+"  are never changed.  Exit code: 0, or that of the first failed message\n"
+"  in name order.\n"
 "\n"
 "Header options apply in command-line order; a later one wins.  Output\n"
 "files that exist are refused (exit 59) before the pipeline runs unless\n"
@@ -147,6 +169,21 @@ set_once (const char **slot, const char *value, const char *option)
   return 0;
 }
 
+
+static int
+parse_jobs (const char *s, unsigned int *r_jobs)
+{
+  char *end;
+  unsigned long v;
+
+  errno = 0;
+  v = strtoul (s, &end, 10);
+  if (!*s || *end || errno || !v || v > 256 || *s == '-' || *s == '+')
+    return cli_usage ("run", "--jobs needs a number from 1 to 256,"
+                      " found '%s'", s);
+  *r_jobs = v;
+  return 0;
+}
 
 /* Record "NAME=FILE" of --save-header in A.  */
 static int
@@ -209,6 +246,10 @@ parse_args (int argc, char **argv, struct run_args *a)
       { "headers",     required_argument, NULL, OPT_HEADERS },
       { "headers-out", required_argument, NULL, OPT_HEADERS_OUT },
       { "save-header", required_argument, NULL, OPT_SAVE_HEADER },
+      { "batch",       required_argument, NULL, OPT_BATCH },
+      { "jobs",        required_argument, NULL, 'j' },
+      { "suffix",      required_argument, NULL, OPT_SUFFIX },
+      { "progress",    no_argument,       NULL, OPT_PROGRESS },
       { "help",        no_argument,       NULL, 'h' },
       { NULL, 0, NULL, 0 }
     };
@@ -225,7 +266,7 @@ parse_args (int argc, char **argv, struct run_args *a)
 
   optind = 0;
   opterr = 0;
-  while (!rc && (c = getopt_long (argc, argv, ":i:o:h", longopts, NULL)) != -1)
+  while (!rc && (c = getopt_long (argc, argv, ":i:o:j:h", longopts, NULL)) != -1)
     {
       switch (c)
         {
@@ -246,6 +287,14 @@ parse_args (int argc, char **argv, struct run_args *a)
         case OPT_SAVE_HEADER:
           rc = add_save_arg (a, optarg);
           break;
+        case OPT_BATCH: rc = set_once (&a->batch, optarg, "--batch"); break;
+        case OPT_SUFFIX:
+          rc = set_once (&a->suffix, optarg, "--suffix");
+          if (!rc && strchr (optarg, '/'))
+            rc = cli_usage ("run", "--suffix must not contain '/'");
+          break;
+        case OPT_PROGRESS: a->progress = 1; break;
+        case 'j': rc = parse_jobs (optarg, &a->jobs); break;
         case 'h':
           cli_run_help (stdout);
           return -1;
@@ -263,6 +312,17 @@ parse_args (int argc, char **argv, struct run_args *a)
     return cli_usage ("run", "unexpected argument '%s'", argv[optind + 1]);
   a->pipeline = argv[optind];
 
+  if (a->batch)
+    {
+      if (!a->output || !strcmp (a->output, "-"))
+        return cli_usage ("run", "--batch needs -o OUT_DIR");
+      if (a->input || a->headers_out || a->nsaves || a->overwrite)
+        return cli_usage ("run", "--batch takes none of --input,"
+                          " --headers-out, --save-header, --overwrite");
+      return 0;
+    }
+  if (a->jobs || a->suffix)
+    return cli_usage ("run", "--jobs and --suffix need --batch");
   if (a->input && !strcmp (a->input, "-"))
     a->input = NULL;
   if (a->output && !strcmp (a->output, "-"))
@@ -277,30 +337,32 @@ parse_args (int argc, char **argv, struct run_args *a)
 }
 
 
-/* Read FILE whole (at most MAXLEN bytes) into a malloced, NUL
- * terminated buffer.  On error print a message naming FILE and return
- * the exit code.  */
-static int
-read_file (const char *file, size_t maxlen, const char *what,
-           char **r_buffer, size_t *r_length)
+gpg_error_t
+cli_read_file (const char *file, size_t maxlen, char **r_buffer,
+               size_t *r_length, char **r_why)
 {
-  int fd, rc = 0;
+  gpg_error_t err = 0;
   char *buffer = NULL;
   size_t len = 0;
   ssize_t n;
+  int fd;
 
+  *r_buffer = NULL;
+  *r_length = 0;
+  *r_why = NULL;
   fd = open (file, O_RDONLY | O_CLOEXEC);
   if (fd == -1)
     {
-      gpg_error_t err = gpg_error_from_syserror ();
-      cli_error ("cannot open %s '%s': %s", what, file, gpg_strerror (err));
-      return pgpstep_exit_code (err);
+      err = gpg_error_from_syserror ();
+      if (asprintf (r_why, "cannot open '%s': %s", file,
+                    gpg_strerror (err)) < 0)
+        *r_why = NULL;
+      return err;
     }
   buffer = malloc (maxlen + 1);
   if (!buffer)
     {
-      cli_error ("%s", strerror (errno));
-      rc = cli_exit (GPG_ERR_ENOMEM);
+      err = gpg_error_from_syserror ();
       goto leave;
     }
   /* Read one byte more than allowed to notice a file too large.  */
@@ -311,8 +373,10 @@ read_file (const char *file, size_t maxlen, const char *what,
         continue;
       if (n < 0)
         {
-          cli_error ("reading %s '%s': %s", what, file, strerror (errno));
-          rc = cli_exit (GPG_ERR_EIO);
+          err = gpg_error (GPG_ERR_EIO);
+          if (asprintf (r_why, "reading '%s': %s", file,
+                        strerror (errno)) < 0)
+            *r_why = NULL;
           goto leave;
         }
       if (!n)
@@ -321,8 +385,10 @@ read_file (const char *file, size_t maxlen, const char *what,
     }
   if (len > maxlen)
     {
-      cli_error ("%s '%s' is larger than %zu bytes", what, file, maxlen);
-      rc = cli_exit (GPG_ERR_TOO_LARGE);
+      err = gpg_error (GPG_ERR_TOO_LARGE);
+      if (asprintf (r_why, "'%s' is larger than %zu bytes", file,
+                    maxlen) < 0)
+        *r_why = NULL;
       goto leave;
     }
   buffer[len] = 0;
@@ -333,7 +399,25 @@ read_file (const char *file, size_t maxlen, const char *what,
  leave:
   free (buffer);
   close (fd);
-  return rc;
+  return err;
+}
+
+
+/* cli_read_file for WHAT (e.g. "header file"), printing why it failed;
+ * returns the exit code.  */
+static int
+read_file (const char *file, size_t maxlen, const char *what,
+           char **r_buffer, size_t *r_length)
+{
+  gpg_error_t err;
+  char *why = NULL;
+
+  err = cli_read_file (file, maxlen, r_buffer, r_length, &why);
+  if (!err)
+    return 0;
+  cli_error ("%s: %s", what, why ? why : gpg_strerror (err));
+  free (why);
+  return pgpstep_exit_code (err);
 }
 
 
@@ -589,6 +673,52 @@ write_saved_headers (const struct run_args *a, pgpstep_result_t result)
 }
 
 
+static int
+run_batch (const struct cli_globals *g, const struct run_args *a,
+           pgpstep_headers_t headers)
+{
+  gpg_error_t err;
+  struct batch_options o;
+  pgpstep_t host = NULL;
+  pgpstep_pipeline_t pipeline = NULL;
+  char *message = NULL;
+  long n;
+  int rc;
+
+  memset (&o, 0, sizeof o);
+  o.in_dir = a->batch;
+  o.out_dir = a->output;
+  o.suffix = a->suffix;
+  n = sysconf (_SC_NPROCESSORS_ONLN);
+  o.jobs = a->jobs ? a->jobs : n > 0 ? (unsigned int)n : 1;
+  o.mode = a->mode;
+  o.timeout_ms = a->timeout_ms;
+  o.progress = a->progress;
+  o.quiet = g->quiet;
+  o.headers = headers;
+
+  rc = cli_open_host (g, &host);
+  if (rc)
+    goto leave;
+  err = pgpstep_pipeline_load_file (host, a->pipeline, &pipeline, &message);
+  if (err)
+    {
+      cli_error ("%s", message ? message : gpg_strerror (err));
+      rc = pgpstep_exit_code (err);
+      goto leave;
+    }
+  rc = cli_batch (pipeline, &o);
+
+ leave:
+  if (pipeline)
+    pgpstep_pipeline_release (pipeline);
+  if (host)
+    pgpstep_release (host);
+  pgpstep_free (message);
+  return rc;
+}
+
+
 int
 cli_run (const struct cli_globals *g, int argc, char **argv)
 {
@@ -616,6 +746,11 @@ cli_run (const struct cli_globals *g, int argc, char **argv)
   /* Check the cheap things the user named before the pipeline load,
    * which may be costly (keyrings, passphrase checks).  */
   rc = build_headers (&a, &headers);
+  if (!rc && a.batch)
+    {
+      rc = run_batch (g, &a, headers);
+      goto leave;
+    }
   if (!rc)
     rc = open_input (a.input, &infd);
   if (!rc)

@@ -3,6 +3,7 @@
 #define PGPSTEP_CLI_H
 
 #include <stdio.h>
+#include <sys/types.h>
 #include <pgpstep/host.h>
 
 /* A bad command line.  The library never returns this one; every
@@ -41,6 +42,32 @@ void cli_print_exit_codes (FILE *fp);
 /* Create a host as the global options say and load the plugins.  On
  * failure print why and return the exit code, else 0.  */
 int cli_open_host (const struct cli_globals *g, pgpstep_t *r_host);
+
+/* Read FILE whole (at most MAXLEN bytes, else GPG_ERR_TOO_LARGE) into
+ * a malloced NUL-terminated buffer; a pipe or FIFO is fine.  On error
+ * *R_WHY (malloced) names FILE and the cause.  */
+gpg_error_t cli_read_file (const char *file, size_t maxlen,
+                           char **r_buffer, size_t *r_length, char **r_why);
+
+/* "pgpstep run --batch": each regular file of IN_DIR (but sidecars
+ * NAME.headers.json and hidden files) is one message through PL, its
+ * output OUT_DIR/NAME+SUFFIX.  */
+struct batch_options
+{
+  const char *in_dir;
+  const char *out_dir;
+  const char *suffix;           /* NULL: none.  */
+  unsigned int jobs;            /* Parallel workers (>= 1).  */
+  mode_t mode;                  /* Of the outputs.  */
+  unsigned int timeout_ms;      /* Per message; 0: none.  */
+  int progress;                 /* Counters on stderr.  */
+  int quiet;                    /* No summary line.  */
+  pgpstep_headers_t headers;    /* Input headers of every message.  */
+};
+
+/* Run the batch; the exit code is 0, or that of the first failed
+ * message in name order.  */
+int cli_batch (pgpstep_pipeline_t pl, const struct batch_options *o);
 
 /* Commands: ARGV[0] is the command name.  Each returns an exit code.  */
 int cli_run (const struct cli_globals *g, int argc, char **argv);

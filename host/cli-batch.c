@@ -1,0 +1,439 @@
+/* cli-batch.c - "pgpstep run --batch": every file of a directory as one
+ * message, through one loaded pipeline, by parallel workers.
+ *
+ * A message is done when its output is committed: written to an
+ * unnamed temporary file in the output directory, synced, linked into
+ * place and the directory synced (outfile.c).  So an output that
+ * exists is complete, and a re-run skips its message.  Inputs are only
+ * read.  Each message gets one JSON line on stdout (under a lock, in
+ * completion order).
+ */
+#include <config.h>
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "cli.h"
+#include "outfile.h"
+
+#define SIDECAR_SUFFIX ".headers.json"
+#define SIDECAR_MAX (1024u * 1024)
+
+enum msg_state { MSG_PENDING = 0, MSG_OK, MSG_FAILED, MSG_SKIPPED };
+
+struct batch
+{
+  const struct batch_options *o;
+  pgpstep_pipeline_t pl;
+  char **names;                 /* Sorted message file names.  */
+  unsigned int nnames;
+  int *exit_codes;              /* Per message, for the final code.  */
+
+  pthread_mutex_t lock;         /* Guards what follows and stdout.  */
+  unsigned int next;
+  unsigned int ok, failed, skipped;
+  gpg_error_t fatal;            /* Out of core: stop handing out work.  */
+};
+
+
+static int
+has_suffix (const char *name, const char *suffix)
+{
+  size_t n = strlen (name), m = strlen (suffix);
+
+  return n > m && !strcmp (name + n - m, suffix);
+}
+
+static int
+cmp_names (const void *a, const void *b)
+{
+  return strcmp (*(char *const *)a, *(char *const *)b);
+}
+
+/* The messages of IN_DIR: its regular files, sorted, without sidecars
+ * and hidden files (uploads in progress are often hidden).  */
+static int
+list_messages (struct batch *b)
+{
+  DIR *d;
+  struct dirent *e;
+  struct stat st;
+  char **tmp;
+  unsigned int size = 0;
+  int rc = 0;
+
+  d = opendir (b->o->in_dir);
+  if (!d)
+    {
+      cli_error ("cannot read the input directory '%s': %s", b->o->in_dir,
+                 strerror (errno));
+      return cli_exit (errno == ENOENT ? GPG_ERR_ENOENT : GPG_ERR_EIO);
+    }
+  while (!rc && (errno = 0, e = readdir (d)))
+    {
+      if (*e->d_name == '.' || has_suffix (e->d_name, SIDECAR_SUFFIX))
+        continue;
+      if (fstatat (dirfd (d), e->d_name, &st, AT_SYMLINK_NOFOLLOW)
+          || !S_ISREG (st.st_mode))
+        continue;
+      if (b->nnames == size)
+        {
+          size = size ? 2 * size : 64;
+          tmp = realloc (b->names, size * sizeof *tmp);
+          if (!tmp)
+            {
+              rc = cli_exit (GPG_ERR_ENOMEM);
+              break;
+            }
+          b->names = tmp;
+        }
+      if (!(b->names[b->nnames] = strdup (e->d_name)))
+        rc = cli_exit (GPG_ERR_ENOMEM);
+      else
+        b->nnames++;
+    }
+  if (!rc && errno)
+    {
+      cli_error ("reading the input directory '%s': %s", b->o->in_dir,
+                 strerror (errno));
+      rc = cli_exit (GPG_ERR_EIO);
+    }
+  closedir (d);
+  if (!rc && b->nnames)
+    qsort (b->names, b->nnames, sizeof *b->names, cmp_names);
+  return rc;
+}
+
+
+/* Print S as a JSON string.  */
+static void
+put_string (FILE *fp, const char *s)
+{
+  const unsigned char *p;
+
+  putc ('"', fp);
+  for (p = (const unsigned char *)s; *p; p++)
+    {
+      if (*p == '"' || *p == '\\')
+        fprintf (fp, "\\%c", *p);
+      else if (*p < 0x20 || *p == 0x7f)
+        fprintf (fp, "\\u%04x", *p);
+      else
+        putc (*p, fp);
+    }
+  putc ('"', fp);
+}
+
+/* Print the JSON object JSON (as rendered by pgpstep_headers_to_json)
+ * on one line: line breaks there are layout, never inside strings.  */
+static void
+put_oneline (FILE *fp, const char *json)
+{
+  int after_newline = 0;
+
+  for (; *json; json++)
+    {
+      if (*json == '\n')
+        after_newline = 1;
+      else if (!(after_newline && *json == ' '))
+        {
+          after_newline = 0;
+          putc (*json, fp);
+        }
+    }
+}
+
+/* Report message IDX: one JSON line and the counters.  RESULT may be
+ * NULL; TEXT explains a failure that has no result.  */
+static void
+report (struct batch *b, unsigned int idx, enum msg_state state,
+        const char *output, pgpstep_result_t result, int code,
+        const char *text)
+{
+  char *json = NULL;
+  const char *step = result ? pgpstep_result_step (result) : NULL;
+
+  if (result && state == MSG_OK
+      && pgpstep_headers_to_json (pgpstep_result_headers (result), &json))
+    json = NULL;
+  if (state == MSG_FAILED && !text && result)
+    text = pgpstep_result_message (result);
+
+  pthread_mutex_lock (&b->lock);
+  b->exit_codes[idx] = code;
+  if (state == MSG_OK)
+    b->ok++;
+  else if (state == MSG_FAILED)
+    b->failed++;
+  else
+    b->skipped++;
+  fputs ("{\"message\": ", stdout);
+  put_string (stdout, b->names[idx]);
+  fprintf (stdout, ", \"status\": \"%s\"", state == MSG_OK ? "ok"
+           : state == MSG_FAILED ? "failed" : "skipped");
+  if (output)
+    {
+      fputs (", \"output\": ", stdout);
+      put_string (stdout, output);
+    }
+  if (state == MSG_FAILED)
+    {
+      fprintf (stdout, ", \"exit\": %d", code);
+      if (step)
+        {
+          fputs (", \"step\": ", stdout);
+          put_string (stdout, step);
+        }
+      fputs (", \"error\": ", stdout);
+      put_string (stdout, text ? text : "failed");
+    }
+  if (json)
+    {
+      fputs (", \"headers\": ", stdout);
+      put_oneline (stdout, json);
+    }
+  fputs ("}\n", stdout);
+  fflush (stdout);
+  if (b->o->progress)
+    fprintf (stderr, "\rbatch: %u done, %u failed, %u skipped,"
+             " %u remaining ", b->ok, b->failed, b->skipped,
+             b->nnames - b->ok - b->failed - b->skipped);
+  pthread_mutex_unlock (&b->lock);
+  pgpstep_free (json);
+}
+
+
+/* The input headers of message NAME: the command line's, then its
+ * sidecar NAME.headers.json if there is one.  On error *R_TEXT
+ * (malloced) says why.  */
+static gpg_error_t
+message_headers (struct batch *b, const char *name,
+                 pgpstep_headers_t *r_headers, char **r_text)
+{
+  gpg_error_t err;
+  pgpstep_headers_t h = NULL;
+  const char *hname, *value;
+  char *file = NULL, *json = NULL, *message = NULL, *why = NULL;
+  size_t len;
+  unsigned int i;
+
+  *r_headers = NULL;
+  *r_text = NULL;
+  err = pgpstep_headers_new (&h);
+  for (i = 0; !err && (hname = pgpstep_headers_name_at (b->o->headers, i,
+                                                        &value)); i++)
+    err = pgpstep_headers_set (h, hname, value);
+  if (!err && asprintf (&file, "%s/%s" SIDECAR_SUFFIX, b->o->in_dir,
+                        name) < 0)
+    {
+      file = NULL;
+      err = gpg_error_from_syserror ();
+    }
+  if (!err && !access (file, F_OK))
+    {
+      err = cli_read_file (file, SIDECAR_MAX, &json, &len, &why);
+      if (!err)
+        err = pgpstep_headers_parse_json (h, json, len, &message);
+      if (err && asprintf (r_text, "headers file '%s': %s", file,
+                           why ? why : message ? message
+                           : gpg_strerror (err)) < 0)
+        *r_text = NULL;
+    }
+  free (why);
+  free (file);
+  free (json);
+  pgpstep_free (message);
+  if (err)
+    pgpstep_headers_release (h);
+  else
+    *r_headers = h;
+  return err;
+}
+
+
+static gpg_error_t
+commit_cb (void *handle)
+{
+  return outfile_sync (handle);
+}
+
+/* Run message IDX.  */
+static void
+run_one (struct batch *b, unsigned int idx)
+{
+  const char *name = b->names[idx];
+  gpg_error_t err;
+  pgpstep_headers_t headers = NULL;
+  pgpstep_result_t result = NULL;
+  struct outfile *of = NULL;
+  struct pgpstep_input in;
+  struct pgpstep_output out;
+  struct pgpstep_run_options ropt;
+  char *inpath = NULL, *outpath = NULL, *text = NULL;
+  int fd = -1;
+
+  if (asprintf (&inpath, "%s/%s", b->o->in_dir, name) < 0
+      || asprintf (&outpath, "%s/%s%s", b->o->out_dir, name,
+                   b->o->suffix ? b->o->suffix : "") < 0)
+    {
+      err = gpg_error_from_syserror ();
+      goto fail;
+    }
+  /* Done by an earlier run: an output exists only once committed.  */
+  err = outfile_open (outpath, b->o->mode, 0, &of, &text);
+  if (gpg_err_code (err) == GPG_ERR_EEXIST)
+    {
+      report (b, idx, MSG_SKIPPED, outpath, NULL, 0, NULL);
+      goto leave;
+    }
+  if (err)
+    goto fail;
+  err = message_headers (b, name, &headers, &text);
+  if (err)
+    goto fail;
+  fd = open (inpath, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+  if (fd < 0)
+    {
+      err = gpg_error_from_syserror ();
+      if (asprintf (&text, "cannot open '%s': %s", inpath,
+                    gpg_strerror (err)) < 0)
+        text = NULL;
+      goto fail;
+    }
+
+  memset (&in, 0, sizeof in);
+  in.struct_size = sizeof in;
+  in.fd = fd;
+  memset (&out, 0, sizeof out);
+  out.struct_size = sizeof out;
+  out.fd = outfile_fd (of);
+  out.handle = of;
+  out.commit = commit_cb;
+  memset (&ropt, 0, sizeof ropt);
+  ropt.struct_size = sizeof ropt;
+  ropt.timeout_ms = b->o->timeout_ms;
+  ropt.message_id = name;
+  err = pgpstep_run (b->pl, headers, &in, &out, &ropt, &result);
+  if (!err)
+    err = outfile_commit (of, &text);
+  if (err)
+    goto fail;
+  report (b, idx, MSG_OK, outpath, result, 0, NULL);
+  goto leave;
+
+ fail:
+  report (b, idx, MSG_FAILED, NULL, result,
+          gpg_err_code (err) == GPG_ERR_EEXIST ? cli_exit (GPG_ERR_EEXIST)
+          : pgpstep_exit_code (err), text ? text : result ? NULL
+          : gpg_strerror (err));
+
+ leave:
+  /* An uncommitted output is removed here.  */
+  outfile_release (of);
+  if (result)
+    pgpstep_result_release (result);
+  if (headers)
+    pgpstep_headers_release (headers);
+  if (fd >= 0)
+    close (fd);
+  free (inpath);
+  free (outpath);
+  free (text);
+}
+
+static void *
+worker (void *arg)
+{
+  struct batch *b = arg;
+  unsigned int idx;
+
+  for (;;)
+    {
+      pthread_mutex_lock (&b->lock);
+      idx = b->next < b->nnames ? b->next++ : b->nnames;
+      pthread_mutex_unlock (&b->lock);
+      if (idx == b->nnames)
+        break;
+      run_one (b, idx);
+    }
+  return NULL;
+}
+
+
+/* The two directories must differ: outputs in the input directory
+ * would become messages of the next run.  */
+static int
+check_dirs (const struct batch_options *o)
+{
+  struct stat si, so;
+
+  if (stat (o->out_dir, &so) || !S_ISDIR (so.st_mode))
+    {
+      cli_error ("the output directory '%s' %s", o->out_dir,
+                 errno == ENOENT ? "does not exist" : "is no directory");
+      return cli_exit (GPG_ERR_EIO);
+    }
+  if (!stat (o->in_dir, &si) && si.st_dev == so.st_dev
+      && si.st_ino == so.st_ino)
+    return cli_usage ("run", "--batch needs an output directory other than"
+                      " the input directory");
+  return 0;
+}
+
+int
+cli_batch (pgpstep_pipeline_t pl, const struct batch_options *o)
+{
+  struct batch b;
+  pthread_t *threads = NULL;
+  unsigned int i, nthreads = 0;
+  int rc;
+
+  memset (&b, 0, sizeof b);
+  b.o = o;
+  b.pl = pl;
+  pthread_mutex_init (&b.lock, NULL);
+  rc = check_dirs (o);
+  if (!rc)
+    rc = list_messages (&b);
+  if (rc)
+    goto leave;
+  b.exit_codes = calloc (b.nnames + 1, sizeof *b.exit_codes);
+  threads = calloc (o->jobs ? o->jobs : 1, sizeof *threads);
+  if (!b.exit_codes || !threads)
+    {
+      rc = cli_exit (GPG_ERR_ENOMEM);
+      goto leave;
+    }
+  for (i = 0; i < o->jobs && i < b.nnames; i++)
+    if (!pthread_create (threads + i, NULL, worker, &b))
+      nthreads++;
+  if (!nthreads && b.nnames)
+    worker (&b);        /* No thread could start: do the work here.  */
+  for (i = 0; i < nthreads; i++)
+    pthread_join (threads[i], NULL);
+
+  if (o->progress)
+    fputc ('\n', stderr);
+  if (!o->quiet)
+    fprintf (stderr, "pgpstep: batch: %u messages: %u ok, %u failed,"
+             " %u skipped\n", b.nnames, b.ok, b.failed, b.skipped);
+  /* The code of the first failed message in name order.  */
+  for (i = 0; i < b.nnames && !rc; i++)
+    rc = b.exit_codes[i];
+
+ leave:
+  for (i = 0; i < b.nnames; i++)
+    free (b.names[i]);
+  free (b.names);
+  free (b.exit_codes);
+  free (threads);
+  pthread_mutex_destroy (&b.lock);
+  return rc;
+}
