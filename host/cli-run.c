@@ -109,6 +109,8 @@ cli_run_help (FILE *fp)
 "                            processors)\n"
 "      --suffix EXT          output names are NAME+EXT (e.g. .gpg)\n"
 "      --progress            show messages done/failed/remaining on stderr\n"
+"                            (also for one message: bytes, rate, ETA;\n"
+"                            shown without it when stderr is a terminal)\n"
 "  A message is done when its output is committed and synced; outputs\n"
 "  that exist are skipped, so re-running a batch finishes it.  One JSON\n"
 "  line per message on stdout: {\"message\", \"status\": ok|failed|skipped,\n"
@@ -729,6 +731,7 @@ cli_run (const struct cli_globals *g, int argc, char **argv)
   pgpstep_pipeline_t pipeline = NULL;
   pgpstep_result_t result = NULL;
   struct outfile *hof = NULL;
+  struct cli_progress *progress = NULL;
   struct output_state out_state = { NULL, 0 };
   struct pgpstep_input in;
   struct pgpstep_output out;
@@ -785,7 +788,10 @@ cli_run (const struct cli_globals *g, int argc, char **argv)
   ropt.struct_size = sizeof ropt;
   ropt.timeout_ms = a.timeout_ms;
 
+  if (!g->quiet || a.progress)
+    progress = cli_progress_start (in.fd, out.fd, a.progress);
   err = pgpstep_run (pipeline, headers, &in, &out, &ropt, &result);
+  cli_progress_stop (progress);
   if (err)
     {
       const char *text = result ? pgpstep_result_message (result) : NULL;

@@ -69,6 +69,13 @@ struct batch_options
  * message in name order.  */
 int cli_batch (pgpstep_pipeline_t pl, const struct batch_options *o);
 
+/* Show the progress of one run reading INFD and writing OUTFD on
+ * stderr until cli_progress_stop: when stderr is a terminal, or
+ * always with FORCED.  NULL when not shown.  */
+struct cli_progress;
+struct cli_progress *cli_progress_start (int infd, int outfd, int forced);
+void cli_progress_stop (struct cli_progress *p);
+
 /* Commands: ARGV[0] is the command name.  Each returns an exit code.  */
 int cli_run (const struct cli_globals *g, int argc, char **argv);
 int cli_validate (const struct cli_globals *g, int argc, char **argv);

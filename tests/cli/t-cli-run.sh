@@ -258,6 +258,32 @@ t_tmpdir_spool ()
   assert_dir_holds "$D/tmp"
 }
 
+# A slow input: the run lasts over two seconds, long enough for the
+# non-terminal progress line.
+t_progress_file ()
+{
+  random_file "$D/in" 3000000
+  # cat reads until the pipe to stall is full; the deadline ends it.
+  pipeline "$D/p.xml" '<step type="cat"/>' '<step type="stall"/>'
+  cli run "$D/p.xml" -i "$D/in" -o "$D/out" --progress --timeout 2.5
+  assert_exit 75
+  assert_matches "$D/stderr" '^pgpstep: [0-9.]+ (KiB|MiB) read of 2\.9 MiB \([0-9]+%\), [0-9.]+ (B|KiB|MiB)/s, ETA [0-9]+:[0-5][0-9]$'
+  assert_no_file "$D/out"
+}
+
+t_progress_pipe ()
+{
+  pipeline "$D/p.xml" '<step type="cat"/>'
+  mkfifo "$D/fifo"
+  { head -c 100000 /dev/zero; sleep 2.5; head -c 100000 /dev/zero; } \
+    >"$D/fifo" &
+  cli run "$D/p.xml" -o "$D/out" --progress <"$D/fifo"
+  wait
+  assert_exit 0
+  assert_matches "$D/stderr" '^pgpstep: [0-9.]+ (B|KiB) written, [0-9.]+ (B|KiB)/s$'
+  [ "$(wc -c <"$D/out")" = 200000 ] || fail "output is not 200000 bytes"
+}
+
 preflight
 run_case "stdin to stdout through cat" t_stdin_stdout
 run_case "-i FILE -o FILE, mode 0600, nothing else in the directory" \
@@ -275,6 +301,10 @@ run_case "--overwrite replaces atomically (new inode, 0600)" t_overwrite
 run_case "--overwrite with input and output the same file" \
   t_overwrite_same_file
 run_case "output naming a directory: exit 74" t_output_is_directory
+run_case "--progress reports bytes, rate and ETA of a file input" \
+  t_progress_file
+run_case "--progress reports bytes written for a pipe input" \
+  t_progress_pipe
 run_case "stdout into a pipe" t_stdout_pipe
 run_case "stdout appended to a file" t_stdout_append
 run_case "--timeout that is not reached changes nothing" t_timeout_not_hit
