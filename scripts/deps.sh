@@ -4,7 +4,7 @@
 # the missing ones are listed and the script fails.
 set -eu
 pkgs="gcc make autoconf automake libtool pkg-config xz-utils
-      libgpg-error-dev libgpgme-dev libxml2-dev libcmocka-dev
+      libgpg-error-dev libgpgme-dev libxml2-dev libcmocka-dev zlib1g-dev
       gnupg valgrind time util-linux strace clang libclang-rt-14-dev sqop"
 missing=
 for p in $pkgs; do

@@ -11,4 +11,4 @@ tests_unit_t_encrypt_CFLAGS = $(unit_cflags) $(GPGME_CFLAGS) \
 	-I$(top_srcdir)/plugins/openpgp \
 	-DTEST_DATA_DIR='"$(abs_top_srcdir)/tests/data"'
 tests_unit_t_encrypt_LDADD = plugins/openpgp/libopenpgp.la $(unit_ldadd) \
-	$(GPGME_LIBS)
+	$(GPGME_LIBS) $(ZLIB_LIBS)

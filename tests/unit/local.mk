@@ -11,3 +11,4 @@ include tests/unit/decrypt.mk
 include tests/unit/sign.mk
 include tests/unit/verify.mk
 include tests/unit/armorstep.mk
+include tests/unit/load.mk
