@@ -199,10 +199,13 @@ homedir_remove (const char *dir)
   if (!dir)
     return;
   remove_at (AT_FDCWD, dir, 0);
+  /* Copies of homes come and go while messages run (keyring.c).  */
+  pthread_mutex_lock (&slots_lock);
   for (i = 0; i < MAX_SLOTS; i++)
     if (slots[i].used && slots[i].owner == self
         && same_path (slots[i].path, dir))
       slots[i].used = 0;
+  pthread_mutex_unlock (&slots_lock);
 }
 
 void
@@ -373,10 +376,12 @@ homedir_set_agent (const char *dir, pid_t agent)
   pid_t self = getpid ();
   int i;
 
+  pthread_mutex_lock (&slots_lock);
   for (i = 0; i < MAX_SLOTS; i++)
     if (slots[i].used && slots[i].owner == self
         && same_path (slots[i].path, dir))
       slots[i].agent = agent;
+  pthread_mutex_unlock (&slots_lock);
   write_owner (dir, agent);
 }
 

@@ -32,8 +32,8 @@ void homedir_set_agent (const char *dir, pid_t agent_pid);
 gpg_error_t homedir_read_owner (const char *dir, pid_t *r_owner,
                                 pid_t *r_agent, int *r_owner_alive);
 
-/* Remove DIR and everything in it and unregister it.  Safe to call
- * from a signal handler.  */
+/* Remove DIR and everything in it and unregister it (thread-safe; a
+ * signal handler uses homedir_cleanup_on_signal instead).  */
 void homedir_remove (const char *dir);
 
 /* Async-signal-safe: interrupt the agents of this process's homes and

@@ -7,6 +7,8 @@
 #   3. ASan + UBSan build + make check (_build/asan)
 #   4. libFuzzer targets, 20 s each (tests/fuzz/README.md)
 #   5. unit tests under valgrind memcheck
+#   6. ThreadSanitizer build, the threaded tests (parallel messages,
+#      runtime home pool, load through the embedding API)
 # Prints the time each leg takes and a closing "N passed, N failed".
 set -u
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -32,6 +34,21 @@ build_check () {
   { [ -f Makefile ] || "$top/configure" -q "$@"; } \
     && make -j"$jobs" >/dev/null \
     && make -j"$jobs" check
+  rc=$?
+  [ $rc -ne 0 ] && [ -f test-suite.log ] && cat test-suite.log
+  cd "$top"
+  return $rc
+}
+
+# ThreadSanitizer: the tests that run messages in parallel (a report
+# makes the test exit non-zero).  Its results are not counted in the
+# closing line's totals (the same tests ran in leg 1).
+tsan_check () {
+  mkdir -p _build/tsan && cd _build/tsan || return 1
+  { [ -f Makefile ] || "$top/configure" -q --enable-sanitizers=thread; } \
+    && make -j"$jobs" >/dev/null \
+    && make -j"$jobs" check \
+         TESTS="tests/unit/t-run tests/unit/t-keyring tests/unit/t-load"
   rc=$?
   [ $rc -ne 0 ] && [ -f test-suite.log ] && cat test-suite.log
   cd "$top"
@@ -71,6 +88,7 @@ leg distcheck distcheck
 leg asan build_check _build/asan --enable-sanitizers
 leg fuzz sh tests/fuzz/run.sh 20 _build/fuzz
 leg valgrind valgrind_unit
+leg tsan tsan_check
 
 # One closing line over all legs' automake results.
 pass=0; fail=0

@@ -17,7 +17,7 @@ PLUGIN_DIR="$top_builddir/tests/plugins/.libs"
 
 # Sanitizer builds run several times slower.
 slow=1
-[ "${PGPSTEP_TEST_SANITIZERS:-no}" = yes ] && slow=3
+[ "${PGPSTEP_TEST_SANITIZERS:-no}" != no ] && slow=3
 
 T=$(mktemp -d "${TMPDIR:-/tmp}/pgpstep-cli.XXXXXX") || exit 99
 trap 'rm -rf "$T"' EXIT

@@ -55,9 +55,13 @@ struct fixture
   pgpstep_t host;
 };
 
+static pthread_mutex_t log_lock = PTHREAD_MUTEX_INITIALIZER;
+
+/* Called from every thread that runs a message.  */
 static void
 log_cb (void *opaque, int level, const char *step, const char *text)
 {
+  pthread_mutex_lock (&log_lock);
   (void) opaque;
   (void) level;
   if (getenv ("T_KEYRING_VERBOSE"))
@@ -66,6 +70,7 @@ log_cb (void *opaque, int level, const char *step, const char *text)
                       text);
   if (loglen >= sizeof logbuf)
     loglen = sizeof logbuf - 1;
+  pthread_mutex_unlock (&log_lock);
 }
 
 static void
