@@ -356,8 +356,7 @@ cli_read_file (const char *file, size_t maxlen, char **r_buffer,
   if (fd == -1)
     {
       err = gpg_error_from_syserror ();
-      if (asprintf (r_why, "cannot open '%s': %s", file,
-                    gpg_strerror (err)) < 0)
+      if (asprintf (r_why, "cannot open: %s", gpg_strerror (err)) < 0)
         *r_why = NULL;
       return err;
     }
@@ -376,8 +375,7 @@ cli_read_file (const char *file, size_t maxlen, char **r_buffer,
       if (n < 0)
         {
           err = gpg_error (GPG_ERR_EIO);
-          if (asprintf (r_why, "reading '%s': %s", file,
-                        strerror (errno)) < 0)
+          if (asprintf (r_why, "cannot read: %s", strerror (errno)) < 0)
             *r_why = NULL;
           goto leave;
         }
@@ -388,8 +386,7 @@ cli_read_file (const char *file, size_t maxlen, char **r_buffer,
   if (len > maxlen)
     {
       err = gpg_error (GPG_ERR_TOO_LARGE);
-      if (asprintf (r_why, "'%s' is larger than %zu bytes", file,
-                    maxlen) < 0)
+      if (asprintf (r_why, "larger than %zu bytes", maxlen) < 0)
         *r_why = NULL;
       goto leave;
     }
@@ -417,7 +414,7 @@ read_file (const char *file, size_t maxlen, const char *what,
   err = cli_read_file (file, maxlen, r_buffer, r_length, &why);
   if (!err)
     return 0;
-  cli_error ("%s: %s", what, why ? why : gpg_strerror (err));
+  cli_error ("%s '%s': %s", what, file, why ? why : gpg_strerror (err));
   free (why);
   return pgpstep_exit_code (err);
 }

@@ -19,6 +19,7 @@ struct cli_globals
   int verbosity;                /* PGPSTEP_LOG_* level.  */
   int quiet;
   const char *secrets_dir;      /* --secrets; NULL: $PGPSTEP_SECRETS.  */
+  int log_format;               /* --log-format: PGPSTEP_LOG_FORMAT_*.  */
 };
 
 /* Print "pgpstep: TEXT" on stderr.  */
@@ -45,7 +46,7 @@ int cli_open_host (const struct cli_globals *g, pgpstep_t *r_host);
 
 /* Read FILE whole (at most MAXLEN bytes, else GPG_ERR_TOO_LARGE) into
  * a malloced NUL-terminated buffer; a pipe or FIFO is fine.  On error
- * *R_WHY (malloced) names FILE and the cause.  */
+ * *R_WHY (malloced) says why, without naming FILE.  */
 gpg_error_t cli_read_file (const char *file, size_t maxlen,
                            char **r_buffer, size_t *r_length, char **r_why);
 

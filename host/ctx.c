@@ -27,49 +27,6 @@ pgpstep_free (void *p)
   free (p);
 }
 
-static const char *
-level_name (int level)
-{
-  switch (level)
-    {
-    case PGPSTEP_LOG_ERROR: return "error";
-    case PGPSTEP_LOG_WARN:  return "warning";
-    case PGPSTEP_LOG_INFO:  return "info";
-    default:                return "debug";
-    }
-}
-
-void
-host_logv (struct pgpstep_ctx *ctx, int level, const char *step,
-           const char *fmt, va_list ap)
-{
-  char *text = NULL;
-
-  if (ctx && level > ctx->verbosity)
-    return;
-  if (vasprintf (&text, fmt, ap) < 0)
-    return;
-  if (ctx && ctx->log_cb)
-    ctx->log_cb (ctx->log_opaque, level, step, text);
-  else if (step)
-    fprintf (stderr, "pgpstep: %s: step '%s': %s\n",
-             level_name (level), step, text);
-  else
-    fprintf (stderr, "pgpstep: %s: %s\n", level_name (level), text);
-  free (text);
-}
-
-void
-host_log (struct pgpstep_ctx *ctx, int level, const char *step,
-          const char *fmt, ...)
-{
-  va_list ap;
-
-  va_start (ap, fmt);
-  host_logv (ctx, level, step, fmt, ap);
-  va_end (ap);
-}
-
 gpg_error_t
 pgpstep_new (pgpstep_t *r_host, const struct pgpstep_options *opt)
 {
@@ -89,6 +46,8 @@ pgpstep_new (pgpstep_t *r_host, const struct pgpstep_options *opt)
       ctx->log_cb = opt->log_cb;
       ctx->log_opaque = opt->log_opaque;
     }
+  if (opt && PGPSTEP_HAS_MEMBER (opt, struct pgpstep_options, log_format))
+    ctx->log_json = opt->log_format == PGPSTEP_LOG_FORMAT_JSON;
   s = NULL;
   if (opt && PGPSTEP_HAS_MEMBER (opt, struct pgpstep_options, secrets_dir))
     s = opt->secrets_dir;

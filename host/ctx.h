@@ -12,6 +12,7 @@ struct pgpstep_ctx
   int verbosity;
   pgpstep_log_cb_t log_cb;
   void *log_opaque;
+  int log_json;                 /* PGPSTEP_LOG_FORMAT_JSON.  */
   char *secrets_dir;            /* May be NULL.  */
   char *spool_dir;              /* Never NULL.  */
   char *runtime_dir;            /* Where runtime homes go; never NULL.  */
@@ -38,6 +39,25 @@ void host_log (struct pgpstep_ctx *ctx, int level, const char *step,
   __attribute__ ((format (printf, 4, 5)));
 void host_logv (struct pgpstep_ctx *ctx, int level, const char *step,
                 const char *fmt, va_list ap);
+
+/* What a log line is about, for structured (JSON) logs; text logs
+ * show the message id as "message ID: " before the text.  Unknown
+ * numbers are -1, unknown strings NULL.  */
+struct log_event
+{
+  const char *step;
+  const char *message_id;
+  const char *pipeline;
+  long long bytes_in;
+  long long bytes_out;
+  long duration_ms;
+  const char *outcome;          /* "ok", "failed".  */
+};
+#define LOG_EVENT_INIT { NULL, NULL, NULL, -1, -1, -1, NULL }
+
+void host_log_event (struct pgpstep_ctx *ctx, int level,
+                     const struct log_event *ev, const char *fmt, ...)
+  __attribute__ ((format (printf, 4, 5)));
 
 /* The services table of the process (services.c).  */
 extern const struct pgpstep_host host_services;

@@ -4,7 +4,7 @@
 # pgpstep_*) and directly into the unit tests (which need the rest).
 noinst_LTLIBRARIES += libpgpstep-core.la
 libpgpstep_core_la_SOURCES = \
-	host/ctx.h host/ctx.c \
+	host/ctx.h host/ctx.c host/log.c \
 	host/services.c \
 	host/loader.h host/loader.c \
 	host/descriptor.h host/descriptor.c \

@@ -136,6 +136,7 @@ cli_open_host (const struct cli_globals *g, pgpstep_t *r_host)
   memset (&opt, 0, sizeof opt);
   opt.struct_size = sizeof opt;
   opt.verbosity = g->verbosity;
+  opt.log_format = g->log_format;
   opt.secrets_dir = g->secrets_dir;
   err = pgpstep_new (r_host, &opt);
   if (err)
@@ -186,7 +187,11 @@ print_help (FILE *fp)
 "  --plugin-dir DIR   load plugins from DIR; repeatable; replaces the\n"
 "                     default directory and $PGPSTEP_PLUGIN_PATH\n"
 "  --secrets DIR      the secret store for \"secret:NAME\" references\n"
-"  -v, --verbose      log more (repeatable)\n"
+"  -v, --verbose      log more (repeatable; -v adds one line per message:\n"
+"                     id, pipeline, bytes, duration, outcome)\n"
+"  --log-format FMT   text (default) or json: one JSON object per log\n"
+"                     line (time, level, step, message_id, pipeline,\n"
+"                     bytes_in, bytes_out, duration_ms, outcome, text)\n"
 "  -q, --quiet        log errors only; no informational output\n"
 "  -h, --help         show this help and exit\n"
 "  --version          show the version and exit\n"
@@ -330,11 +335,12 @@ setup_signals (void)
 int
 main (int argc, char **argv)
 {
-  enum { OPT_PLUGIN_DIR = 256, OPT_SECRETS, OPT_VERSION };
+  enum { OPT_PLUGIN_DIR = 256, OPT_SECRETS, OPT_VERSION, OPT_LOG_FORMAT };
   static const struct option longopts[] =
     {
       { "plugin-dir", required_argument, NULL, OPT_PLUGIN_DIR },
       { "secrets",    required_argument, NULL, OPT_SECRETS },
+      { "log-format", required_argument, NULL, OPT_LOG_FORMAT },
       { "verbose",    no_argument,       NULL, 'v' },
       { "quiet",      no_argument,       NULL, 'q' },
       { "help",       no_argument,       NULL, 'h' },
@@ -360,6 +366,15 @@ main (int argc, char **argv)
           break;
         case OPT_SECRETS:
           g.secrets_dir = optarg;
+          break;
+        case OPT_LOG_FORMAT:
+          if (!strcmp (optarg, "json"))
+            g.log_format = PGPSTEP_LOG_FORMAT_JSON;
+          else if (!strcmp (optarg, "text"))
+            g.log_format = PGPSTEP_LOG_FORMAT_TEXT;
+          else
+            rc = cli_usage (NULL, "--log-format takes text or json,"
+                            " found '%s'", optarg);
           break;
         case 'v':
           verbose++;

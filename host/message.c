@@ -223,6 +223,7 @@ message_cancel_fd (pgpstep_message_t msg)
 void
 message_log (pgpstep_message_t msg, int level, const char *fmt, ...)
 {
+  struct log_event ev = LOG_EVENT_INIT;
   va_list ap;
   char *text;
   int rc;
@@ -247,8 +248,9 @@ message_log (pgpstep_message_t msg, int level, const char *fmt, ...)
   va_end (ap);
   if (rc < 0)
     return;
-  host_log (msg->run->ctx, level, msg->cfg->id, "message %s: %s",
-            msg->run->message_id, text);
+  ev.step = msg->cfg->id;
+  ev.message_id = msg->run->message_id;
+  host_log_event (msg->run->ctx, level, &ev, "%s", text);
   free (text);
 }
 

@@ -436,6 +436,7 @@ finish_output (struct run *run, const struct pgpstep_output *output)
 static void
 log_outcome (struct run *run, const struct timespec *start)
 {
+  struct log_event ev = LOG_EVENT_INIT;
   struct timespec now;
   long ms;
   uint64_t in, out;
@@ -448,14 +449,26 @@ log_outcome (struct run *run, const struct timespec *start)
   in = run->in_pump.input ? run->in_pump.count : run->msgs[0].in.count;
   out = run->out_pump.output ? run->out_pump.count
     : run->msgs[run->nsteps - 1].out.count;
-  host_log (run->ctx, PGPSTEP_LOG_INFO, NULL,
-            "message %s: pipeline '%s', %u step(s), %llu bytes in,"
-            " %llu bytes out, %ld ms: %s",
-            run->message_id, pgpstep_pipeline_name (run->pipeline),
-            run->nsteps, (unsigned long long) in, (unsigned long long) out,
-            ms, run->result->err ? (run->result->message
-                                    ? run->result->message : "failed")
-                                 : "ok");
+  ev.message_id = run->message_id;
+  ev.pipeline = pgpstep_pipeline_name (run->pipeline);
+  ev.bytes_in = in;
+  ev.bytes_out = out;
+  ev.duration_ms = ms;
+  ev.outcome = run->result->err ? "failed" : "ok";
+  if (run->ctx->log_json)
+    host_log_event (run->ctx, PGPSTEP_LOG_INFO, &ev, "%s",
+                    run->result->err ? (run->result->message
+                                        ? run->result->message : "failed")
+                    : "ok");
+  else
+    host_log_event (run->ctx, PGPSTEP_LOG_INFO, &ev,
+                    "pipeline '%s', %u step(s), %llu bytes in,"
+                    " %llu bytes out, %ld ms: %s",
+                    ev.pipeline, run->nsteps, (unsigned long long) in,
+                    (unsigned long long) out, ms,
+                    run->result->err ? (run->result->message
+                                        ? run->result->message : "failed")
+                    : "ok");
 }
 
 /* Refuse a call before any run exists.  */

@@ -10,3 +10,7 @@ include tests/modules/local.mk
 include tests/plugins/local.mk
 include tests/cli/local.mk
 include tests/hostile/local.mk
+
+# Shipped for those who build from the tarball: the fuzz targets with
+# their seed corpora (scripts/test-all.sh runs them) and the benchmark.
+EXTRA_DIST += tests/fuzz tests/bench

@@ -58,7 +58,19 @@ struct pgpstep_options
                                    ours and private, else $TMPDIR or
                                    /tmp.  Keep it short: agent sockets
                                    live there (108-byte limit).  */
+  int log_format;               /* PGPSTEP_LOG_FORMAT_TEXT (default) or
+                                   PGPSTEP_LOG_FORMAT_JSON: every line
+                                   one JSON object with "time", "level",
+                                   "text" and, where known, "step",
+                                   "message_id", "pipeline", "bytes_in",
+                                   "bytes_out", "duration_ms", "outcome"
+                                   ("ok" or "failed").  A LOG_CB then
+                                   gets that object as its TEXT.  Never
+                                   payload bytes or secrets.  */
 };
+
+#define PGPSTEP_LOG_FORMAT_TEXT 0
+#define PGPSTEP_LOG_FORMAT_JSON 1
 
 gpg_error_t pgpstep_new (pgpstep_t *r_host, const struct pgpstep_options *opt);
 /* Release the host.  All pipelines must have been released.  */

@@ -284,6 +284,24 @@ t_progress_pipe ()
   [ "$(wc -c <"$D/out")" = 200000 ] || fail "output is not 200000 bytes"
 }
 
+t_log_json ()
+{
+  printf 'hello\n' >"$D/in"
+  pipeline "$D/p.xml" '<step type="cat"/>'
+  cli -v --log-format json run "$D/p.xml" -i "$D/in" -o "$D/out"
+  assert_exit 0
+  assert_matches "$D/stderr" '^\{"time": "[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9:.]+Z", "level": "info", "message_id": "[^"]+", "pipeline": "test", "bytes_in": 6, "bytes_out": 6, "duration_ms": [0-9]+, "outcome": "ok", "text": "ok"\}$'
+  pipeline "$D/f.xml" '<step type="cat"/>' \
+    '<step type="fail" id="boom"><message>said "no"</message></step>'
+  cli -v --log-format json run "$D/f.xml" -i "$D/in" -o "$D/out2"
+  assert_exit 41
+  assert_matches "$D/stderr" '"outcome": "failed", "text": "step .boom.: said \\"no\\""\}$'
+  assert_not_contains "$D/stderr" "hello"
+  cli --log-format xml run "$D/p.xml" -i "$D/in" -o "$D/out3"
+  assert_exit 2
+  assert_contains "$D/stderr" "--log-format takes text or json"
+}
+
 preflight
 run_case "stdin to stdout through cat" t_stdin_stdout
 run_case "-i FILE -o FILE, mode 0600, nothing else in the directory" \
@@ -305,6 +323,8 @@ run_case "--progress reports bytes, rate and ETA of a file input" \
   t_progress_file
 run_case "--progress reports bytes written for a pipe input" \
   t_progress_pipe
+run_case "--log-format json: one object per line with the message's fields" \
+  t_log_json
 run_case "stdout into a pipe" t_stdout_pipe
 run_case "stdout appended to a file" t_stdout_append
 run_case "--timeout that is not reached changes nothing" t_timeout_not_hit
