@@ -499,7 +499,17 @@ struct armor_decoder
   unsigned int have_crc:1;
   uint32_t crc_given;
   unsigned int crc;
+  unsigned long long lines;     /* Line ends consumed.  */
+  const char *why;              /* What ERR is about, or NULL.  */
 };
+
+/* Fail with CODE and say why (armor_decoder_reason).  */
+static gpg_error_t
+fail (armor_decoder_t dec, gpg_err_code_t code, const char *why)
+{
+  dec->why = why;
+  return gpg_error (code);
+}
 
 gpg_error_t
 armor_decoder_new (armor_decoder_t *r_dec)
@@ -540,6 +550,18 @@ unsigned long long
 armor_decoder_trailing (armor_decoder_t dec)
 {
   return dec->trailing;
+}
+
+const char *
+armor_decoder_reason (armor_decoder_t dec)
+{
+  return dec->err && dec->why ? dec->why : NULL;
+}
+
+unsigned long long
+armor_decoder_line (armor_decoder_t dec)
+{
+  return dec->lines + 1;
 }
 
 /* LINE without trailing spaces, tabs and CR.  */
@@ -594,14 +616,17 @@ leading_line (armor_decoder_t dec)
       /* "PGP MESSAGE, PART 1/2" is valid armor we do not do.  */
       if (dec->linelen >= 11 + 18
           && !memcmp (dec->line + 11, "PGP MESSAGE, PART ", 18))
-        return gpg_error (GPG_ERR_NOT_SUPPORTED);
+        return fail (dec, GPG_ERR_NOT_SUPPORTED, "multi-part armor"
+                     " (PGP MESSAGE, PART x/y) is not supported");
       if (dec->linelen > 15 && !memcmp (dec->line + 11, "PGP ", 4))
-        return gpg_error (GPG_ERR_INV_ARMOR);
+        return fail (dec, GPG_ERR_INV_ARMOR, "unknown label on the BEGIN"
+                     " line");
       return 0;  /* "-----BEGIN CERTIFICATE-----" and the like: text.  */
     }
   dec->type = t;
   if (t == ARMOR_CLEARTEXT)
-    return gpg_error (GPG_ERR_NOT_SUPPORTED);
+    return fail (dec, GPG_ERR_NOT_SUPPORTED, "a cleartext-signed message"
+                 " (BEGIN PGP SIGNED MESSAGE) is text, not armored data");
   dec->state = D_HEADERS;
   dec->hstate = H_START;
   dec->count = 0;
@@ -621,7 +646,8 @@ decode_leading (armor_decoder_t dec, const unsigned char **pp,
 
       if (++dec->count > ARMOR_MAX_LEADING)
         {
-          err = gpg_error (GPG_ERR_NO_DATA);
+          err = fail (dec, GPG_ERR_NO_DATA, "no armor BEGIN line in the"
+                      " first 64 KiB");
           goto leave;
         }
       if (c == '\n')
@@ -629,6 +655,7 @@ decode_leading (armor_decoder_t dec, const unsigned char **pp,
           err = leading_line (dec);
           if (err)
             goto leave;
+          dec->lines++;
           dec->linelen = 0;
           dec->line_skip = 0;
         }
@@ -666,16 +693,19 @@ decode_headers (armor_decoder_t dec, const unsigned char **pp,
 
       if (++dec->count > ARMOR_MAX_HEADERS)
         {
-          err = gpg_error (GPG_ERR_INV_ARMOR);
+          err = fail (dec, GPG_ERR_INV_ARMOR, "armor headers longer than"
+                      " 64 KiB");
           break;
         }
       if (c == '\n')
         {
           if (dec->hstate == H_KEY)
             {
-              err = gpg_error (GPG_ERR_INV_ARMOR);
+              err = fail (dec, GPG_ERR_INV_ARMOR, "an armor header line"
+                          " without ':'");
               break;
             }
+          dec->lines++;
           if (dec->hstate == H_START || dec->hstate == H_BLANK)
             {
               dec->state = D_BODY;
@@ -695,13 +725,15 @@ decode_headers (armor_decoder_t dec, const unsigned char **pp,
           else if (dec->hstate == H_START && is_keychar (c))
             dec->hstate = H_KEY;
           else
-            err = gpg_error (GPG_ERR_INV_ARMOR);
+            err = fail (dec, GPG_ERR_INV_ARMOR, "a bad armor header line"
+                        " (or no blank line after the BEGIN line)");
           break;
         case H_KEY:
           if (c == ':')
             dec->hstate = H_VALUE;
           else if (!is_keychar (c))
-            err = gpg_error (GPG_ERR_INV_ARMOR);
+            err = fail (dec, GPG_ERR_INV_ARMOR, "a bad character in an"
+                        " armor header key");
           break;
         case H_VALUE:
           break;
@@ -738,13 +770,14 @@ crc_line (armor_decoder_t dec)
   size_t i;
 
   if (len != 5 || dec->have_crc)
-    return gpg_error (GPG_ERR_INV_ARMOR);
+    return fail (dec, GPG_ERR_INV_ARMOR, dec->have_crc
+                 ? "a second checksum line" : "a malformed checksum line");
   for (i = 1; i < 5; i++)
     {
       unsigned char d = dtab[(unsigned char)dec->line[i]];
 
       if (d > 63)
-        return gpg_error (GPG_ERR_INV_ARMOR);
+        return fail (dec, GPG_ERR_INV_ARMOR, "a malformed checksum line");
       v = (v << 6) | d;
     }
   dec->crc_given = v;
@@ -761,13 +794,16 @@ end_line (armor_decoder_t dec, const unsigned char *crc_from,
 {
   enum armor_type t;
 
-  if (parse_armor_line (dec->line, dec->linelen, "-----END ", &t)
-      || t != dec->type)
-    return gpg_error (GPG_ERR_INV_ARMOR);
+  if (parse_armor_line (dec->line, dec->linelen, "-----END ", &t))
+    return fail (dec, GPG_ERR_INV_ARMOR, "a malformed END line");
+  if (t != dec->type)
+    return fail (dec, GPG_ERR_INV_ARMOR, "the END line's label differs"
+                 " from the BEGIN line's");
   if (o != crc_from)
     dec->crc = armor_crc24 (dec->crc, crc_from, o - crc_from);
   if (dec->have_crc && dec->crc_given != dec->crc)
-    return gpg_error (GPG_ERR_CHECKSUM);
+    return fail (dec, GPG_ERR_CHECKSUM, "CRC-24 checksum mismatch (the"
+                 " armored data was altered or damaged)");
   dec->state = D_DONE;
   return 0;
 }
@@ -820,7 +856,8 @@ decode_body (armor_decoder_t dec, const unsigned char **pp,
         {
           if (dec->linelen >= LINEBUF)
             {
-              err = gpg_error (GPG_ERR_INV_ARMOR);
+              err = fail (dec, GPG_ERR_INV_ARMOR, "an overlong checksum or"
+                          " END line");
               break;
             }
           dec->line[dec->linelen++] = c;
@@ -836,6 +873,7 @@ decode_body (armor_decoder_t dec, const unsigned char **pp,
               crc_from = o;
               if (!err)
                 {
+                  dec->lines++;
                   dec->trailing = end - p;
                   p = end;
                 }
@@ -843,20 +881,23 @@ decode_body (armor_decoder_t dec, const unsigned char **pp,
             }
           if (err)
             break;
+          dec->lines++;
           dec->kind = L_DATA;
           dec->col = 0;
           continue;
         }
       if (++dec->col > ARMOR_MAX_LINE)
         {
-          err = gpg_error (GPG_ERR_INV_ARMOR);
+          err = fail (dec, GPG_ERR_INV_ARMOR, "a line longer than 96"
+                      " characters");
           break;
         }
       if (d < 64)
         {
           if (dec->data_end || dec->npad)
             {
-              err = gpg_error (GPG_ERR_INV_ARMOR);
+              err = fail (dec, GPG_ERR_INV_ARMOR, "base64 data after the"
+                          " padding or the checksum");
               break;
             }
           dec->acc = (dec->acc << 6) | d;
@@ -884,7 +925,7 @@ decode_body (armor_decoder_t dec, const unsigned char **pp,
               dec->linelen = 1;
             }
           else if (dec->nacc < 2 || dec->data_end)
-            err = gpg_error (GPG_ERR_INV_ARMOR);
+            err = fail (dec, GPG_ERR_INV_ARMOR, "misplaced '=' padding");
           else if (dec->nacc + ++dec->npad == 4)
             {
               o = flush_partial (dec, o);
@@ -894,8 +935,12 @@ decode_body (armor_decoder_t dec, const unsigned char **pp,
         case C_DASH:
           /* The END line.  It also ends the data: lenient about
            * missing padding, never about a lone character.  */
-          if (dec->col != 1 || dec->nacc == 1)
-            err = gpg_error (GPG_ERR_INV_ARMOR);
+          if (dec->col != 1)
+            err = fail (dec, GPG_ERR_INV_ARMOR, "a '-' inside a base64"
+                        " line");
+          else if (dec->nacc == 1)
+            err = fail (dec, GPG_ERR_INV_ARMOR, "a lone base64 character"
+                        " before the END line");
           else
             {
               o = flush_partial (dec, o);
@@ -906,7 +951,8 @@ decode_body (armor_decoder_t dec, const unsigned char **pp,
             }
           break;
         default:
-          err = gpg_error (GPG_ERR_INV_ARMOR);
+          err = fail (dec, GPG_ERR_INV_ARMOR, "a character that is not"
+                      " base64");
           break;
         }
       if (err)
@@ -961,9 +1007,10 @@ armor_decode_finish (armor_decoder_t dec)
       if (!dec->line_skip
           && !parse_armor_line (dec->line, dec->linelen, "-----BEGIN ", &t)
           && t != ARMOR_NONE)
-        dec->err = gpg_error (GPG_ERR_TRUNCATED);
+        dec->err = fail (dec, GPG_ERR_TRUNCATED, "the input ends in the"
+                         " BEGIN line");
       else
-        dec->err = gpg_error (GPG_ERR_NO_DATA);
+        dec->err = fail (dec, GPG_ERR_NO_DATA, "no armor BEGIN line");
       return dec->err;
     }
   if (dec->state == D_BODY && dec->kind == L_END)
@@ -972,6 +1019,7 @@ armor_decode_finish (armor_decoder_t dec)
       dec->err = end_line (dec, NULL, NULL);
       return dec->err;
     }
-  dec->err = gpg_error (GPG_ERR_TRUNCATED);
+  dec->err = fail (dec, GPG_ERR_TRUNCATED, "the input ends before the END"
+                   " line");
   return dec->err;
 }

@@ -96,6 +96,12 @@ enum armor_type armor_decoder_type (armor_decoder_t dec);
 int armor_decoder_had_checksum (armor_decoder_t dec);
 unsigned long long armor_decoder_trailing (armor_decoder_t dec);
 
+/* After an error: what is wrong, in words ("a line longer than 96
+ * characters"), or NULL; and the 1-based input line it was found on
+ * (meaningless for GPG_ERR_NO_DATA and GPG_ERR_TRUNCATED).  */
+const char *armor_decoder_reason (armor_decoder_t dec);
+unsigned long long armor_decoder_line (armor_decoder_t dec);
+
 /* CRC-24 of RFC 4880 §6.1, continued from CRC (start: ARMOR_CRC_INIT).  */
 #define ARMOR_CRC_INIT 0xB704CEu
 unsigned int armor_crc24 (unsigned int crc, const void *buf, size_t len);
