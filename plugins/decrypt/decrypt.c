@@ -46,6 +46,7 @@
 #include "explain.h"
 #include "result.h"
 #include "signer.h"
+#include "stepio.h"
 
 #define DEFAULT_MAX_OUTPUT "16G"
 
@@ -305,49 +306,6 @@ decrypt_create (const struct pgpstep_host *host, pgpstep_config_t cfg,
 
 /* Process.  */
 
-/* Read up to SIZE bytes of SOURCE into BUF: the packet peek.  *R_EOF
- * tells that the input ended within them.  */
-static gpg_error_t
-read_peek (struct pgpstep_source *source, unsigned char *buf, size_t size,
-           size_t *r_len, int *r_eof)
-{
-  size_t len = 0;
-  ssize_t n;
-
-  *r_eof = 0;
-  while (len < size)
-    {
-      n = source->read (source->handle, buf + len, size - len);
-      if (n < 0)
-        return errno == ECANCELED ? gpg_error (GPG_ERR_CANCELED)
-          : gpg_error_from_syserror ();
-      if (!n)
-        {
-          *r_eof = 1;
-          break;
-        }
-      len += n;
-    }
-  *r_len = len;
-  return 0;
-}
-
-/* Give the peeked bytes back to a regular file, so that gpg reads the
- * file itself and no byte is copied.  */
-static int
-rewind_source (int fd, size_t len)
-{
-  struct stat st;
-  off_t pos;
-
-  if (fd < 0 || fstat (fd, &st) || !S_ISREG (st.st_mode))
-    return 0;
-  pos = lseek (fd, 0, SEEK_CUR);
-  if (pos < (off_t) len)
-    return 0;
-  return lseek (fd, pos - (off_t) len, SEEK_SET) == pos - (off_t) len;
-}
-
 static gpg_error_t
 passphrase_cb (void *opaque, const char *keyid, const char *main_keyid,
                const char **r_pass, size_t *r_len)
@@ -475,24 +433,6 @@ exit_explained_by_hidden_recipient (const struct explain_run *run,
   return 1;
 }
 
-/* Whether gpg got all of SOURCE: the input thread fed it to its end
- * (an armor checksum included), or gpg read the regular file itself
- * up to its size.  */
-static int
-input_complete (const struct pgpstep_source *source,
-                const struct gpgop_result *res)
-{
-  struct stat st;
-  off_t pos;
-
-  if (res->input_filtered)
-    return res->input_eof;
-  if (source->fd < 0 || fstat (source->fd, &st) || !S_ISREG (st.st_mode))
-    return 0;
-  pos = lseek (source->fd, 0, SEEK_CUR);
-  return pos >= 0 && pos == st.st_size;
-}
-
 /* Size of what gpg wrote to the spool, for naming a max-output
  * failure; 0 and *R_KNOWN 0 when unknown.  */
 static unsigned long long
@@ -574,7 +514,7 @@ run_gpg (const struct decrypt *d, const struct policy *pol,
     }
   if (peek->format == PACKET_FMT_ARMORED)
     spec.input.filter = GPGOP_FILTER_DEARMOR;
-  if (peek->format == PACKET_FMT_ARMORED || !rewind_source (source->fd, len))
+  if (peek->format == PACKET_FMT_ARMORED || !stepio_rewind_source (source->fd, len))
     {
       spec.input.prefix = buf;
       spec.input.prefix_len = len;
@@ -627,7 +567,7 @@ decrypt_process (void *state, pgpstep_message_t msg,
       err = gpg_error_from_syserror ();
       goto leave;
     }
-  err = read_peek (source, buf, PACKET_PEEK_MAX, &len, &eof);
+  err = stepio_read_peek (source, buf, PACKET_PEEK_MAX, &len, &eof);
   if (err)
     {
       if (gpg_err_code (err) != GPG_ERR_CANCELED)
@@ -683,7 +623,7 @@ decrypt_process (void *state, pgpstep_message_t msg,
       else
         ok = (exit_explained_by_signatures (&run, &verdict)
               || (!sed && exit_explained_by_hidden_recipient
-                  (&run, d->unwrap, input_complete (source, &res))));
+                  (&run, d->unwrap, stepio_input_complete (source, &res))));
     }
   if (!ok)
     {

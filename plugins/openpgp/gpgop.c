@@ -509,6 +509,8 @@ gpgop_run (const struct gpgop_spec *spec, struct gpgop_result *r_res)
   rs.args = spec->args;
   rs.stdin_fd = spec->input.fd;
   rs.stdout_fd = spec->output.fd;
+  rs.extra_fds = spec->extra_fds;
+  rs.n_extra_fds = spec->n_extra_fds;
   rs.cancel_fd = spec->cancel_fd;
   rs.status_cb = status_line;
   rs.passphrase_cb = spec->passphrase_cb ? passphrase : NULL;

@@ -109,6 +109,12 @@ struct gpgop_spec
   gpg_error_t (*status_cb) (void *opaque, const char *line);
 
   void *opaque;
+
+  /* More descriptors for gpg, as gpgrun_spec.extra_fds (gpg sees
+   * EXTRA_FDS[i] as GPGRUN_EXTRA_FD + i, e.g. a detached signature for
+   * "--enable-special-filenames --verify -&5 -").  Borrowed.  */
+  const int *extra_fds;
+  size_t n_extra_fds;
 };
 
 struct gpgop_result

@@ -26,7 +26,9 @@ plugins_openpgp_libopenpgp_la_SOURCES = \
 	plugins/openpgp/sigcut.h \
 	plugins/openpgp/sigcut.c \
 	plugins/openpgp/sigwrap.h \
-	plugins/openpgp/sigwrap.c
+	plugins/openpgp/sigwrap.c \
+	plugins/openpgp/stepio.h \
+	plugins/openpgp/stepio.c
 plugins_openpgp_libopenpgp_la_CFLAGS = $(plugin_cflags) $(GPGME_CFLAGS)
 plugins_openpgp_libopenpgp_la_LIBADD = $(GPGME_LIBS) $(GPG_ERROR_LIBS) \
 	$(PTHREAD_LIBS)
