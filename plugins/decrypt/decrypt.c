@@ -187,7 +187,7 @@ setup_keys (struct decrypt *d, pgpstep_config_t cfg)
     {
       host->config_error (cfg, err, "keyring", "cannot list the keys of %s:"
                           " %s", d->keyrings ? d->keyrings : home,
-                          gpg_strerror (err));
+                          keys_strerror (err));
       return err;
     }
   if (!d->password && !index_has_secret_decryption_key (d->index))

@@ -332,8 +332,8 @@ create (const struct pgpstep_host *h, pgpstep_config_t cfg, void **r_state)
   err = keys_gpg_path (&st->gpg_path);
   if (err)
     {
-      host->config_error (cfg, err, NULL, "no usable gpg (2.2 or later): %s",
-                          gpg_strerror (err));
+      host->config_error (cfg, err, NULL, "no usable gpg: %s",
+                          keys_strerror (err));
       goto leave;
     }
   /* Without keyrings the host gives an empty home: a password alone
@@ -352,7 +352,7 @@ create (const struct pgpstep_host *h, pgpstep_config_t cfg, void **r_state)
     {
       host->config_error (cfg, err, "keyring", "cannot list the keys of %s:"
                           " %s", rings ? rings : "the keyrings",
-                          gpg_strerror (err));
+                          keys_strerror (err));
       goto leave;
     }
 

@@ -9,6 +9,7 @@
 #include <errno.h>
 #include <pthread.h>
 #include <stdio.h>
+#include <unistd.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -31,6 +32,7 @@ struct keys_index
 static pthread_once_t init_once = PTHREAD_ONCE_INIT;
 static gpg_error_t init_err;
 static char gpg_path[1024];
+static char init_why[1024];     /* Why the gpg cannot be used.  */
 
 /* Compare dotted version strings numerically.  */
 static int
@@ -71,9 +73,12 @@ do_init (void)
   env = getenv ("PGPSTEP_GPG");
   if (env && *env)
     {
-      if (*env != '/' || strlen (env) >= sizeof gpg_path)
+      if (*env != '/' || strlen (env) >= sizeof gpg_path
+          || access (env, X_OK))
         {
-          init_err = gpg_error (GPG_ERR_INV_ENGINE);
+          init_err = gpg_error (GPG_ERR_CONFIGURATION);
+          snprintf (init_why, sizeof init_why, "PGPSTEP_GPG=%.900s is not"
+                    " an absolute path to a program", env);
           return;
         }
       strcpy (gpg_path, env);
@@ -90,10 +95,22 @@ do_init (void)
       || strlen (info->file_name) >= sizeof gpg_path
       || !info->version || !version_at_least (info->version, MIN_GPG_VERSION))
     {
-      init_err = gpg_error (GPG_ERR_INV_ENGINE);
+      init_err = gpg_error (GPG_ERR_CONFIGURATION);
+      snprintf (init_why, sizeof init_why, "GPGME's gpg %.900s (version"
+                " %s) is not usable: gpg 2.2 or later is needed",
+                info && info->file_name ? info->file_name : "(none)",
+                info && info->version ? info->version : "unknown");
       return;
     }
   strcpy (gpg_path, info->file_name);
+}
+
+const char *
+keys_strerror (gpg_error_t err)
+{
+  if (err && err == init_err && *init_why)
+    return init_why;
+  return gpg_strerror (err);
 }
 
 gpg_error_t

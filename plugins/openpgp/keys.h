@@ -102,4 +102,8 @@ const char *keys_key_name (const struct keys_key *key);
  * engine path, which must be absolute and at least version 2.2.  */
 gpg_error_t keys_gpg_path (const char **r_path);
 
+/* The text of ERR from keys_*: for an unusable gpg (a configuration
+ * error, exit 78) the reason naming it, else gpg_strerror.  */
+const char *keys_strerror (gpg_error_t err);
+
 #endif /* OPENPGP_KEYS_H */

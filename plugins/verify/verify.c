@@ -114,7 +114,7 @@ setup_keys (struct verify *v, pgpstep_config_t cfg)
   err = keys_index_new (v->homedir, v->keyrings, &v->index);
   if (err)
     host->config_error (cfg, err, "keyring", "cannot list the keys of %s:"
-                        " %s", v->keyrings, gpg_strerror (err));
+                        " %s", v->keyrings, keys_strerror (err));
   return err;
 }
 

@@ -2,7 +2,7 @@
 # XXE, entity expansion, external DTDs, XInclude, gzip, size, nesting,
 # bad encodings).  Runs the built pgpstep with the test plugins.
 
-hostile_tests = tests/hostile/t-descriptors.sh
+hostile_tests = tests/hostile/t-descriptors.sh tests/hostile/t-faults.sh
 
 TESTS += $(hostile_tests)
 EXTRA_DIST += $(hostile_tests)
