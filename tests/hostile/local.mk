@@ -2,7 +2,8 @@
 # XXE, entity expansion, external DTDs, XInclude, gzip, size, nesting,
 # bad encodings).  Runs the built pgpstep with the test plugins.
 
-hostile_tests = tests/hostile/t-descriptors.sh tests/hostile/t-faults.sh
+hostile_tests = tests/hostile/t-descriptors.sh tests/hostile/t-faults.sh \
+	tests/hostile/t-messages.sh
 
 TESTS += $(hostile_tests)
 EXTRA_DIST += $(hostile_tests)
