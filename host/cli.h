@@ -20,6 +20,7 @@ struct cli_globals
   int quiet;
   const char *secrets_dir;      /* --secrets; NULL: $PGPSTEP_SECRETS.  */
   int log_format;               /* --log-format: PGPSTEP_LOG_FORMAT_*.  */
+  const char *plugin_keyring;   /* --require-signed-plugins.  */
 };
 
 /* Print "pgpstep: TEXT" on stderr.  */

@@ -48,6 +48,14 @@ pgpstep_new (pgpstep_t *r_host, const struct pgpstep_options *opt)
     }
   if (opt && PGPSTEP_HAS_MEMBER (opt, struct pgpstep_options, log_format))
     ctx->log_json = opt->log_format == PGPSTEP_LOG_FORMAT_JSON;
+  if (opt && PGPSTEP_HAS_MEMBER (opt, struct pgpstep_options,
+                                 plugin_keyring)
+      && opt->plugin_keyring
+      && !(ctx->plugin_keyring = strdup (opt->plugin_keyring)))
+    {
+      err = gpg_error_from_syserror ();
+      goto leave;
+    }
   s = NULL;
   if (opt && PGPSTEP_HAS_MEMBER (opt, struct pgpstep_options, secrets_dir))
     s = opt->secrets_dir;
@@ -90,6 +98,7 @@ pgpstep_new (pgpstep_t *r_host, const struct pgpstep_options *opt)
   if (ctx)
     {
       free (ctx->secrets_dir);
+      free (ctx->plugin_keyring);
       free (ctx->spool_dir);
       free (ctx->runtime_dir);
       free (ctx);
@@ -114,6 +123,7 @@ pgpstep_release (pgpstep_t ctx)
   loader_release_all (ctx);
   pthread_mutex_destroy (&ctx->load_lock);
   free (ctx->secrets_dir);
+  free (ctx->plugin_keyring);
   free (ctx->spool_dir);
   free (ctx->runtime_dir);
   free (ctx);

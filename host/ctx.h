@@ -13,6 +13,9 @@ struct pgpstep_ctx
   pgpstep_log_cb_t log_cb;
   void *log_opaque;
   int log_json;                 /* PGPSTEP_LOG_FORMAT_JSON.  */
+  char *plugin_keyring;         /* Load only modules signed by a key of
+                                   this file; NULL: no check.  */
+  struct plugsig *plugsig;      /* Its check, during one load call.  */
   char *secrets_dir;            /* May be NULL.  */
   char *spool_dir;              /* Never NULL.  */
   char *runtime_dir;            /* Where runtime homes go; never NULL.  */

@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "loader.h"
+#include "plugsig.h"
 
 /* Struct sizes as of ABI 1.0.  A 1.0 module stays valid under a later
  * minor whose structs grew, so sizeof would be too strict.  */
@@ -309,11 +310,29 @@ loader_load_file (struct pgpstep_ctx *ctx, const char *file, char **r_reason)
   gpg_error_t err;
   void *handle = NULL;
   pgpstep_module_init_t init;
+  struct plugsig *own = NULL;
+  char fdpath[64];
+  int mfd = -1;
 
   err = loader_check_path (file, geteuid (), r_reason);
   if (err)
     goto leave;
-  handle = dlopen (file, RTLD_NOW | RTLD_LOCAL);
+  if (ctx->plugin_keyring)
+    {
+      /* Load the checked copy: the file may change after the check.  */
+      if (!ctx->plugsig)
+        err = plugsig_open (ctx, ctx->plugin_keyring, &own, r_reason);
+      if (!err)
+        err = plugsig_check (ctx->plugsig ? ctx->plugsig : own, file, &mfd,
+                             r_reason);
+      plugsig_close (own);
+      if (err)
+        goto leave;
+      snprintf (fdpath, sizeof fdpath, "/proc/self/fd/%d", mfd);
+    }
+  handle = dlopen (mfd >= 0 ? fdpath : file, RTLD_NOW | RTLD_LOCAL);
+  if (mfd >= 0)
+    close (mfd);        /* The mapping stays.  */
   if (!handle)
     {
       err = refuse (r_reason, GPG_ERR_CONFIGURATION,
@@ -428,9 +447,27 @@ loader_load_path (struct pgpstep_ctx *ctx, const char *path,
 
   if (r_message)
     *r_message = NULL;
+  /* One keyring import for all modules of the call.  */
+  if (ctx->plugin_keyring)
+    {
+      err = plugsig_open (ctx, ctx->plugin_keyring, &ctx->plugsig, &reason);
+      if (err)
+        {
+          log_refusal (ctx, err, reason);
+          if (r_message)
+            *r_message = reason;
+          else
+            free (reason);
+          return err;
+        }
+    }
   copy = strdup (path);
   if (!copy)
-    return gpg_error_from_syserror ();
+    {
+      plugsig_close (ctx->plugsig);
+      ctx->plugsig = NULL;
+      return gpg_error_from_syserror ();
+    }
   for (dir = copy; dir; dir = next)
     {
       next = strchr (dir, ':');
@@ -449,6 +486,8 @@ loader_load_path (struct pgpstep_ctx *ctx, const char *path,
       free (reason);
     }
   free (copy);
+  plugsig_close (ctx->plugsig);
+  ctx->plugsig = NULL;
   return err;
 }
 

@@ -6,7 +6,7 @@ noinst_LTLIBRARIES += libpgpstep-core.la
 libpgpstep_core_la_SOURCES = \
 	host/ctx.h host/ctx.c host/log.c \
 	host/services.c \
-	host/loader.h host/loader.c \
+	host/loader.h host/loader.c host/plugsig.h host/plugsig.c \
 	host/descriptor.h host/descriptor.c \
 	host/params.h host/params.c \
 	host/stepconfig.h host/stepconfig.c \

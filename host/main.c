@@ -137,6 +137,7 @@ cli_open_host (const struct cli_globals *g, pgpstep_t *r_host)
   opt.struct_size = sizeof opt;
   opt.verbosity = g->verbosity;
   opt.log_format = g->log_format;
+  opt.plugin_keyring = g->plugin_keyring;
   opt.secrets_dir = g->secrets_dir;
   err = pgpstep_new (r_host, &opt);
   if (err)
@@ -187,6 +188,11 @@ print_help (FILE *fp)
 "  --plugin-dir DIR   load plugins from DIR; repeatable; replaces the\n"
 "                     default directory and $PGPSTEP_PLUGIN_PATH\n"
 "  --secrets DIR      the secret store for \"secret:NAME\" references\n"
+"  --require-signed-plugins KEYRING\n"
+"                     load a plugin NAME.so only if NAME.so.sig is a\n"
+"                     detached OpenPGP signature over it by a key of the\n"
+"                     certificate file KEYRING (checked on a sealed\n"
+"                     in-memory copy, which is what gets loaded)\n"
 "  -v, --verbose      log more (repeatable; -v adds one line per message:\n"
 "                     id, pipeline, bytes, duration, outcome)\n"
 "  --log-format FMT   text (default) or json: one JSON object per log\n"
@@ -335,12 +341,15 @@ setup_signals (void)
 int
 main (int argc, char **argv)
 {
-  enum { OPT_PLUGIN_DIR = 256, OPT_SECRETS, OPT_VERSION, OPT_LOG_FORMAT };
+  enum { OPT_PLUGIN_DIR = 256, OPT_SECRETS, OPT_VERSION, OPT_LOG_FORMAT,
+         OPT_SIGNED_PLUGINS };
   static const struct option longopts[] =
     {
       { "plugin-dir", required_argument, NULL, OPT_PLUGIN_DIR },
       { "secrets",    required_argument, NULL, OPT_SECRETS },
       { "log-format", required_argument, NULL, OPT_LOG_FORMAT },
+      { "require-signed-plugins", required_argument, NULL,
+        OPT_SIGNED_PLUGINS },
       { "verbose",    no_argument,       NULL, 'v' },
       { "quiet",      no_argument,       NULL, 'q' },
       { "help",       no_argument,       NULL, 'h' },
@@ -366,6 +375,9 @@ main (int argc, char **argv)
           break;
         case OPT_SECRETS:
           g.secrets_dir = optarg;
+          break;
+        case OPT_SIGNED_PLUGINS:
+          g.plugin_keyring = optarg;
           break;
         case OPT_LOG_FORMAT:
           if (!strcmp (optarg, "json"))

@@ -67,6 +67,13 @@ struct pgpstep_options
                                    ("ok" or "failed").  A LOG_CB then
                                    gets that object as its TEXT.  Never
                                    payload bytes or secrets.  */
+  const char *plugin_keyring;   /* A file of OpenPGP certificates: load
+                                   a module NAME.so only if NAME.so.sig
+                                   is a detached signature by one of
+                                   them over the exact bytes loaded (a
+                                   sealed in-memory copy, checked before
+                                   any of its code runs).  NULL: modules
+                                   load unsigned.  */
 };
 
 #define PGPSTEP_LOG_FORMAT_TEXT 0

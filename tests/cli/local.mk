@@ -8,7 +8,8 @@ cli_tests = \
 	tests/cli/t-cli-headers.sh \
 	tests/cli/t-cli-info.sh \
 	tests/cli/t-cli-keys.sh \
-	tests/cli/t-cli-batch.sh
+	tests/cli/t-cli-batch.sh \
+	tests/cli/t-signed-plugins.sh
 
 TESTS += $(cli_tests)
 dist_check_SCRIPTS += $(cli_tests)

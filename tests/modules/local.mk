@@ -12,7 +12,8 @@ check_LTLIBRARIES += \
 	tests/modules/mod-abiminor.la \
 	tests/modules/mod-smallstruct.la \
 	tests/modules/mod-smallparam.la \
-	tests/modules/mod-dupstep.la
+	tests/modules/mod-dupstep.la \
+	tests/modules/mod-ctor.la
 
 tests_modules_mod_good_la_SOURCES = tests/modules/mod.c
 tests_modules_mod_good_la_CFLAGS = $(plugin_cflags)
@@ -60,3 +61,11 @@ tests_modules_mod_dupstep_la_CPPFLAGS = $(AM_CPPFLAGS) \
 	-DMOD_NAME='"dupstep"'
 tests_modules_mod_dupstep_la_CFLAGS = $(plugin_cflags)
 tests_modules_mod_dupstep_la_LDFLAGS = $(test_module_ldflags)
+
+# Marks its loading from a constructor (signed-plugin tests: refused
+# modules must not run any code).
+tests_modules_mod_ctor_la_SOURCES = tests/modules/mod.c
+tests_modules_mod_ctor_la_CPPFLAGS = $(AM_CPPFLAGS) -DMOD_CTOR \
+	-DMOD_NAME='"ctor"'
+tests_modules_mod_ctor_la_CFLAGS = $(plugin_cflags)
+tests_modules_mod_ctor_la_LDFLAGS = $(test_module_ldflags)

@@ -9,7 +9,25 @@
  *   MOD_SIZE          module struct_size
  *   MOD_PARAM_SIZE    struct_size of the parameter entry
  *   MOD_NAME          module name (the step type stays "good-cat")
+ *   MOD_CTOR          a constructor (runs at dlopen, before any check
+ *                     of the loader could) creates the file named by
+ *                     $PGPSTEP_TEST_CTOR_MARKER
  */
+#ifdef MOD_CTOR
+# include <fcntl.h>
+# include <stdlib.h>
+# include <unistd.h>
+
+__attribute__ ((constructor)) static void
+mark_loaded (void)
+{
+  const char *file = getenv ("PGPSTEP_TEST_CTOR_MARKER");
+  int fd;
+
+  if (file && (fd = open (file, O_WRONLY | O_CREAT, 0600)) >= 0)
+    close (fd);
+}
+#endif
 #ifdef MOD_NO_ENTRY
 # define pgpstep_module_init pgpstep_module_start
 #endif
