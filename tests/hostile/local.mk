@@ -3,7 +3,7 @@
 # bad encodings).  Runs the built pgpstep with the test plugins.
 
 hostile_tests = tests/hostile/t-descriptors.sh tests/hostile/t-faults.sh \
-	tests/hostile/t-messages.sh
+	tests/hostile/t-messages.sh tests/hostile/t-no-secrets.sh
 
 TESTS += $(hostile_tests)
 EXTRA_DIST += $(hostile_tests)
