@@ -21,11 +21,15 @@ EXTRA_DIST += samples/plugins/base64/Makefile \
 TESTS += tests/samples/t-base64.sh tests/samples/t-invoice-exchange.sh
 EXTRA_DIST += tests/samples/t-base64.sh tests/samples/t-invoice-exchange.sh
 
+include samples/embed/local.mk
+include samples/jvm/local.mk
+
 # Build the sample plugin out of tree with its own Makefile against the
 # installed header and pkg-config file, then run the installed CLI with
 # it.  Works for `make installcheck` after `make install DESTDIR=...`
 # and inside `make distcheck` (no DESTDIR).
-installcheck-local:
+installcheck_targets += installcheck-sample-sdk
+installcheck-sample-sdk:
 	rm -rf sample-sdk && mkdir sample-sdk && chmod 0755 sample-sdk
 	cp $(srcdir)/samples/plugins/base64/base64.c \
 	   $(srcdir)/samples/plugins/base64/Makefile sample-sdk/

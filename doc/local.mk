@@ -1,0 +1,1 @@
+# doc/local.mk - manual pages (being written)

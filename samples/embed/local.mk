@@ -1,0 +1,1 @@
+# samples/embed/local.mk - the C embedding sample (being written)

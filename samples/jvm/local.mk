@@ -1,0 +1,1 @@
+# samples/jvm/local.mk - the JNI binding sample (being written)

@@ -1,0 +1,1 @@
+# sop/local.mk - pgpstep-sop, the Stateless OpenPGP front end (being written)
