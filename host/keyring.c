@@ -989,7 +989,7 @@ keyring_message_home (struct pgpstep_config *cfg, struct home_copy **r_slot,
   *r_dir = copy ? copy->dir : home->dir;
   pthread_mutex_unlock (&home->lock);
   if (err)
-    host_log (cfg->pipeline->ctx, PGPSTEP_LOG_INFO, cfg->id,
+    host_log (cfg->pipeline->ctx, PGPSTEP_LOG_WARN, cfg->id,
               "cannot copy the runtime home %s for a parallel message"
               " (sharing it): %s", home->dir, gpg_strerror (err));
   return 0;

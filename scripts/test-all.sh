@@ -70,10 +70,17 @@ valgrind_unit () {
   for t in tests/unit/t-*; do
     case $t in *.*) continue;; esac
     [ -x "$t" ] || continue
+    # No --error-exitcode: GPGME spawns through an intermediate child
+    # that only forks and exits; under valgrind that child "leaks" what
+    # other threads hold, and an error exit code there makes the spawn
+    # fail.  Children stay silent; any report of the test process
+    # itself ("==PID== ..." with -q) fails the test.
     if PGPSTEP_TEST_VALGRIND=1 top_builddir=$(pwd) top_srcdir="$top" \
-       ./libtool --mode=execute valgrind -q --leak-check=full \
-         --errors-for-leak-kinds=definite --error-exitcode=99 \
-         "$t" >"$t.vg.log" 2>&1; then
+       ./libtool --mode=execute valgrind -q --child-silent-after-fork=yes \
+         --leak-check=full --errors-for-leak-kinds=definite \
+         --show-leak-kinds=definite \
+         "$t" >"$t.vg.log" 2>&1 \
+       && ! grep -q '^==[0-9]*== ' "$t.vg.log"; then
       echo "PASS: valgrind $t"
     else
       echo "FAIL: valgrind $t"; tail -n 40 "$t.vg.log"; rc=1

@@ -1114,7 +1114,9 @@ test_parallel_messages_own_homes (void **state)
       assert_int_equal (pm[i].err, 0);
       assert_non_null (pm[i].home);
     }
-  assert_string_not_equal (pm[0].home, pm[1].home);
+  /* The host logs why it could not make a copy.  */
+  if (!strcmp (pm[0].home, pm[1].home))
+    fail_msg ("both messages ran in %s; log:\n%s", pm[0].home, logbuf);
   assert_true (!strcmp (pm[0].home, primary) || !strcmp (pm[1].home, primary));
   i = !strcmp (pm[0].home, primary);    /* The copy.  */
   copy_agent = agent_of (pm[i].home);
