@@ -729,6 +729,7 @@ cli_run (const struct cli_globals *g, int argc, char **argv)
   pgpstep_result_t result = NULL;
   struct outfile *hof = NULL;
   struct cli_progress *progress = NULL;
+  struct cli_writeback *writeback = NULL;
   struct output_state out_state = { NULL, 0 };
   struct pgpstep_input in;
   struct pgpstep_output out;
@@ -787,7 +788,9 @@ cli_run (const struct cli_globals *g, int argc, char **argv)
 
   if (!g->quiet || a.progress)
     progress = cli_progress_start (in.fd, out.fd, a.progress);
+  writeback = cli_writeback_start (out.fd);
   err = pgpstep_run (pipeline, headers, &in, &out, &ropt, &result);
+  cli_writeback_stop (writeback);
   cli_progress_stop (progress);
   if (err)
     {

@@ -78,6 +78,14 @@ struct cli_progress;
 struct cli_progress *cli_progress_start (int infd, int outfd, int forced);
 void cli_progress_stop (struct cli_progress *p);
 
+/* Start the disk writeback of the output file FD every quarter second
+ * while a run produces it, so that the fsync before publishing has
+ * little left to wait for.  NULL (nothing to do) unless FD is a
+ * regular file.  */
+struct cli_writeback;
+struct cli_writeback *cli_writeback_start (int fd);
+void cli_writeback_stop (struct cli_writeback *wb);
+
 /* Commands: ARGV[0] is the command name.  Each returns an exit code.  */
 int cli_run (const struct cli_globals *g, int argc, char **argv);
 int cli_validate (const struct cli_globals *g, int argc, char **argv);

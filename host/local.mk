@@ -38,6 +38,7 @@ bin_PROGRAMS += pgpstep
 pgpstep_SOURCES = \
 	host/cli.h host/main.c \
 	host/cli-run.c host/cli-batch.c host/cli-progress.c \
+	host/cli-writeback.c \
 	host/cli-info.c host/cli-keys.c \
 	host/outfile.h host/outfile.c
 pgpstep_LDADD = libpgpstep.la $(GPG_ERROR_LIBS) $(PTHREAD_LIBS)
