@@ -16,6 +16,7 @@
 #include <pgpstep/pgpstep.h>
 
 #include "../openpgp/keys.h"
+#include "../openpgp/keyref.h"
 #include "../openpgp/gpgop.h"
 #include "../openpgp/packet.h"
 #include "sniff.h"
@@ -30,11 +31,6 @@ static const char *const legacy_ciphers[] = { "CAST5", "3DES", "BLOWFISH",
                                               NULL };
 static const char *const compressions[] = { "none", "zip", "zlib", "bzip2",
                                             NULL };
-static const char *const digests[] =
-  { "SHA256", "SHA384", "SHA512", "SHA224", "SHA1", "RIPEMD160", "MD5",
-    NULL };
-static const char *const legacy_digests[] = { "SHA1", "RIPEMD160", "MD5",
-                                              NULL };
 static const char *const inputs[] = { "auto", "payload", "openpgp", NULL };
 
 #define P(name, type, flags, def, allowed, min, max, desc)              \
@@ -66,7 +62,7 @@ static const struct pgpstep_param params[] = {
   P ("sign-with", PGPSTEP_TYPE_KEY, PGPSTEP_PARAM_REPEATABLE, NULL, NULL,
      0, 0, "Also sign with this key (its secret key must be in the step's"
      " keyrings)."),
-  P ("digest", PGPSTEP_TYPE_ENUM, 0, "SHA256", digests, 0, 0,
+  P ("digest", PGPSTEP_TYPE_ENUM, 0, "SHA256", keyref_digests, 0, 0,
      "Digest of signatures; SHA1, RIPEMD160 and MD5 need allow-legacy."),
   P ("allow-legacy", PGPSTEP_TYPE_BOOL, 0, "false", NULL, 0, 0,
      "Allow legacy ciphers and digests."),
@@ -83,25 +79,16 @@ static const struct pgpstep_host *host;
 
 enum input_mode { INPUT_AUTO, INPUT_PAYLOAD, INPUT_OPENPGP };
 
-/* A key as handed to gpg.  */
-struct keyref
-{
-  char fpr[KEYS_FPR_MAX + 1];
-};
-
 struct state
 {
   char *homedir;               /* Borrowed from the host.  */
   keys_index_t index;
   const char *gpg_path;
 
-  /* Recipients resolved at create; dynamic ones are resolved per
-   * message (DYNAMIC counts them).  */
-  struct keyref *recipients;
-  unsigned int nrecipients;
-  unsigned int ndynamic;
-  struct keyref *signers;
-  unsigned int nsigners;
+  /* Keys resolved at create; dynamic recipients are resolved per
+   * message.  */
+  struct keyref_list recipients;
+  struct keyref_list signers;
 
   const char *password;        /* Borrowed from the host, or NULL.  */
   size_t password_len;
@@ -119,15 +106,6 @@ struct state
 
 
 static int
-is_one_of (const char *value, const char *const *list)
-{
-  for (; *list; list++)
-    if (!strcmp (value, *list))
-      return 1;
-  return 0;
-}
-
-static int
 is_true (const char *value)
 {
   return value && !strcmp (value, "true");
@@ -142,77 +120,9 @@ destroy (void *arg)
   if (!st)
     return;
   keys_index_release (st->index);
-  free (st->recipients);
-  free (st->signers);
+  keyref_list_release (&st->recipients);
+  keyref_list_release (&st->signers);
   free (st);
-}
-
-/* "keyrings a, b" for error texts.  */
-static char *
-keyrings_text (pgpstep_config_t cfg)
-{
-  unsigned int i, n = host->config_count (cfg, "keyring");
-  char *text = NULL;
-  size_t len = 0;
-  FILE *fp;
-
-  /* "no key for X in the step (it has no keyring)".  */
-  if (!n)
-    return strdup ("the step (it has no keyring)");
-  if (!(fp = open_memstream (&text, &len)))
-    return NULL;
-  fputs (n == 1 ? "keyring " : "keyrings ", fp);
-  for (i = 0; i < n; i++)
-    fprintf (fp, "%s%s", i ? ", " : "", host->config_value (cfg, "keyring",
-                                                            i));
-  if (fclose (fp))
-    {
-      free (text);
-      return NULL;
-    }
-  return text;
-}
-
-/* Resolve the static keys of parameter NAME into *R_KEYS.  */
-static gpg_error_t
-resolve_static (struct state *st, pgpstep_config_t cfg, const char *name,
-                enum keys_usage usage, struct keyref **r_keys,
-                unsigned int *r_n, unsigned int *r_ndynamic)
-{
-  gpg_error_t err = 0;
-  unsigned int i, j, n = host->config_count (cfg, name);
-  const struct keys_key *key;
-  const char *spec;
-  char *reason = NULL;
-
-  *r_keys = calloc (n ? n : 1, sizeof **r_keys);
-  if (!*r_keys)
-    return gpg_error_from_syserror ();
-  for (i = 0; i < n; i++)
-    {
-      spec = host->config_value (cfg, name, i);
-      if (host->config_is_dynamic (cfg, name, i))
-        {
-          if (r_ndynamic)
-            (*r_ndynamic)++;
-          continue;
-        }
-      err = keys_resolve (st->index, spec, usage, &key, &reason);
-      if (err)
-        {
-          host->config_error (cfg, err, key ? key->fpr : spec,
-                              "%s '%s': %s", name, spec,
-                              reason ? reason : gpg_strerror (err));
-          free (reason);
-          return err;
-        }
-      for (j = 0; j < *r_n; j++)
-        if (!strcmp ((*r_keys)[j].fpr, key->fpr))
-          break;
-      if (j == *r_n)
-        strcpy ((*r_keys)[(*r_n)++].fpr, key->fpr);
-    }
-  return 0;
 }
 
 static gpg_error_t
@@ -221,9 +131,9 @@ create (const struct pgpstep_host *h, pgpstep_config_t cfg, void **r_state)
   gpg_error_t err;
   struct state *st;
   const char *v, *home;
-  char *rings = NULL;
   unsigned int nrecp = host->config_count (cfg, "recipient");
   unsigned int nsign = host->config_count (cfg, "sign-with");
+  int legacy_ok;
 
   (void) h;
   *r_state = NULL;
@@ -235,33 +145,29 @@ create (const struct pgpstep_host *h, pgpstep_config_t cfg, void **r_state)
   st->cipher = host->config_value (cfg, "cipher", 0);
   st->compression = host->config_value (cfg, "compression", 0);
   st->digest = host->config_value (cfg, "digest", 0);
-  if (!st->cipher || !is_one_of (st->cipher, ciphers)
-      || !st->compression || !is_one_of (st->compression, compressions)
-      || !st->digest || !is_one_of (st->digest, digests))
+  if (!keyref_is_one_of (st->cipher, ciphers)
+      || !keyref_is_one_of (st->compression, compressions)
+      || !keyref_is_one_of (st->digest, keyref_digests))
     {
       err = gpg_error (GPG_ERR_INV_VALUE);
       host->config_error (cfg, err, NULL, "bad cipher, compression or"
                           " digest value");
       goto leave;
     }
-  if (!is_true (host->config_value (cfg, "allow-legacy", 0)))
+  legacy_ok = is_true (host->config_value (cfg, "allow-legacy", 0));
+  if (!legacy_ok && keyref_is_one_of (st->cipher, legacy_ciphers))
     {
-      if (is_one_of (st->cipher, legacy_ciphers))
-        {
-          err = gpg_error (GPG_ERR_UNSUPPORTED_ALGORITHM);
-          host->config_error (cfg, err, "cipher", "cipher %s is a legacy"
-                              " algorithm: choose AES256 (or set"
-                              " allow-legacy to true)", st->cipher);
-          goto leave;
-        }
-      if (nsign && is_one_of (st->digest, legacy_digests))
-        {
-          err = gpg_error (GPG_ERR_UNSUPPORTED_ALGORITHM);
-          host->config_error (cfg, err, "digest", "digest %s is a legacy"
-                              " algorithm: choose SHA256 (or set"
-                              " allow-legacy to true)", st->digest);
-          goto leave;
-        }
+      err = gpg_error (GPG_ERR_UNSUPPORTED_ALGORITHM);
+      host->config_error (cfg, err, "cipher", "cipher %s is a legacy"
+                          " algorithm: choose AES256 (or set"
+                          " allow-legacy to true)", st->cipher);
+      goto leave;
+    }
+  if (nsign)
+    {
+      err = keyref_check_digest (host, cfg, st->digest, legacy_ok);
+      if (err)
+        goto leave;
     }
   st->gpg_cipher = !strcmp (st->cipher, "AES128") ? "AES" : st->cipher;
   st->gpg_compression = (!strcmp (st->compression, "none")
@@ -329,49 +235,19 @@ create (const struct pgpstep_host *h, pgpstep_config_t cfg, void **r_state)
       goto leave;
     }
 
-  err = keys_gpg_path (&st->gpg_path);
-  if (err)
-    {
-      host->config_error (cfg, err, NULL, "no usable gpg: %s",
-                          keys_strerror (err));
-      goto leave;
-    }
   /* Without keyrings the host gives an empty home: a password alone
    * needs no keys.  */
-  err = host->config_gnupg_home (cfg, &home);
+  err = keyref_open (host, cfg, &st->gpg_path, &home, &st->index);
   if (err)
-    {
-      host->config_error (cfg, err, "keyring", "no GnuPG home for the"
-                          " step: %s", gpg_strerror (err));
-      goto leave;
-    }
+    goto leave;
   st->homedir = (char *) home;
-  rings = keyrings_text (cfg);
-  err = keys_index_new (home, rings, &st->index);
-  if (err)
-    {
-      host->config_error (cfg, err, "keyring", "cannot list the keys of %s:"
-                          " %s", rings ? rings : "the keyrings",
-                          keys_strerror (err));
-      goto leave;
-    }
 
-  err = resolve_static (st, cfg, "recipient", KEYS_ENCRYPT, &st->recipients,
-                        &st->nrecipients, &st->ndynamic);
+  err = keyref_resolve_static (host, cfg, st->index, "recipient",
+                               KEYS_ENCRYPT, &st->recipients);
   if (!err)
-    err = resolve_static (st, cfg, "sign-with", KEYS_SIGN, &st->signers,
-                          &st->nsigners, NULL);
-  if (!err && host->config_count (cfg, "sign-with")
-      && st->nsigners != host->config_count (cfg, "sign-with"))
-    {
-      /* A signer named twice: gpg would make two signatures.  */
-      err = gpg_error (GPG_ERR_INV_VALUE);
-      host->config_error (cfg, err, "sign-with", "a signing key is named"
-                          " twice");
-    }
+    err = keyref_resolve_signers (host, cfg, st->index, &st->signers);
 
  leave:
-  free (rings);
   if (err)
     destroy (st);
   else
@@ -385,8 +261,7 @@ struct job
 {
   struct state *st;
   pgpstep_message_t msg;
-  struct keyref *recipients;   /* Static and dynamic, de-duplicated.  */
-  unsigned int nrecipients;
+  struct keyref_list recipients;  /* Static and dynamic.  */
   const char *args[MAX_FIXED_ARGS];
   const char **argv;
   unsigned int nargs;
@@ -416,49 +291,6 @@ passphrase_cb (void *opaque, const char *keyid, const char *main_keyid,
   return 0;
 }
 
-/* Add the dynamic recipients of this message.  */
-static gpg_error_t
-resolve_dynamic (struct job *job)
-{
-  struct state *st = job->st;
-  gpg_error_t err;
-  unsigned int i, j, n = host->param_count (job->msg, "recipient");
-  const struct keys_key *key;
-  const char *spec;
-  char *reason = NULL;
-
-  job->recipients = calloc (n + st->nrecipients + 1,
-                            sizeof *job->recipients);
-  if (!job->recipients)
-    return gpg_error_from_syserror ();
-  memcpy (job->recipients, st->recipients,
-          st->nrecipients * sizeof *st->recipients);
-  job->nrecipients = st->nrecipients;
-  if (!st->ndynamic)
-    return 0;
-  for (i = 0; i < n; i++)
-    {
-      spec = host->param_value (job->msg, "recipient", i);
-      if (!spec)
-        continue;
-      err = keys_resolve (st->index, spec, KEYS_ENCRYPT, &key, &reason);
-      if (err)
-        {
-          host->error (job->msg, err, key ? key->fpr : spec,
-                       "recipient '%s': %s", spec,
-                       reason ? reason : gpg_strerror (err));
-          free (reason);
-          return err;
-        }
-      for (j = 0; j < job->nrecipients; j++)
-        if (!strcmp (job->recipients[j].fpr, key->fpr))
-          break;
-      if (j == job->nrecipients)
-        strcpy (job->recipients[job->nrecipients++].fpr, key->fpr);
-    }
-  return 0;
-}
-
 /* Decide whether the input is an OpenPGP message to be encrypted as
  * it is.  */
 static gpg_error_t
@@ -470,7 +302,7 @@ decide_input (struct job *job, struct pgpstep_source *source)
   /* A signed-and-encrypted message holds literal data: signing a
    * signed message as it is makes no sense.  */
   if (st->input == INPUT_PAYLOAD || (st->input == INPUT_AUTO
-                                     && st->nsigners))
+                                     && st->signers.n))
     return 0;
   err = sniff_input (source, &job->sniff);
   if (err)
@@ -506,9 +338,9 @@ build_args (struct job *job)
 {
   struct state *st = job->st;
   const char *filename;
-  unsigned int i;
 
-  job->argv = calloc (MAX_FIXED_ARGS + 2 * (job->nrecipients + st->nsigners),
+  job->argv = calloc (MAX_FIXED_ARGS + 2 * (job->recipients.n
+                                            + st->signers.n),
                       sizeof *job->argv);
   if (!job->argv)
     return gpg_error_from_syserror ();
@@ -528,7 +360,7 @@ build_args (struct job *job)
     }
   if (st->hidden)
     add_arg (job, "--throw-keyids");
-  if (st->nsigners)
+  if (st->signers.n)
     {
       add_arg (job, "--digest-algo");
       add_arg (job, st->digest);
@@ -546,47 +378,19 @@ build_args (struct job *job)
           add_arg (job, filename);
         }
     }
-  if (job->nrecipients)
+  if (job->recipients.n)
     add_arg (job, "--encrypt");
   if (st->password)
     add_arg (job, "--symmetric");
-  if (st->nsigners)
+  if (st->signers.n)
     add_arg (job, "--sign");
   /* Primary fingerprints without '!': gpg picks the usable subkey
    * (GNUPG-FACTS).  */
-  for (i = 0; i < job->nrecipients; i++)
-    {
-      add_arg (job, "-r");
-      add_arg (job, job->recipients[i].fpr);
-    }
-  for (i = 0; i < st->nsigners; i++)
-    {
-      add_arg (job, "-u");
-      add_arg (job, st->signers[i].fpr);
-    }
+  keyref_add_args (job->argv, &job->nargs, "-r", &job->recipients);
+  keyref_add_args (job->argv, &job->nargs, "-u", &st->signers);
   add_arg (job, "--");
   add_arg (job, "-");
   job->argv[job->nargs] = NULL;
-  return 0;
-}
-
-/* "A,B,C" of KEYS.  */
-static gpg_error_t
-join_fprs (const struct keyref *keys, unsigned int n, char **r_text)
-{
-  unsigned int i;
-  char *p;
-
-  *r_text = p = malloc (n * (KEYS_FPR_MAX + 1) + 1);
-  if (!p)
-    return gpg_error_from_syserror ();
-  *p = 0;
-  for (i = 0; i < n; i++)
-    {
-      if (i)
-        *p++ = ',';
-      p = stpcpy (p, keys[i].fpr);
-    }
   return 0;
 }
 
@@ -597,7 +401,7 @@ set_headers (struct job *job)
   gpg_error_t err;
   char *text = NULL;
 
-  err = join_fprs (job->recipients, job->nrecipients, &text);
+  err = keyref_join (&job->recipients, &text);
   if (!err)
     err = host->set_header (job->msg, "pgp.recipients", text);
   free (text);
@@ -615,9 +419,9 @@ set_headers (struct job *job)
   if (!err)
     err = host->set_header (job->msg, "pgp.password",
                             st->password ? "true" : "false");
-  if (!err && st->nsigners)
+  if (!err && st->signers.n)
     {
-      err = join_fprs (st->signers, st->nsigners, &text);
+      err = keyref_join (&st->signers, &text);
       if (!err)
         err = host->set_header (job->msg, "pgp.signers", text);
       if (!err)
@@ -626,58 +430,6 @@ set_headers (struct job *job)
       free (text);
     }
   return err;
-}
-
-/* Report a failed gpg run: name the key at fault where gpg says.  */
-static void
-report_failure (struct job *job, gpg_error_t err,
-                const struct gpgop_result *res)
-{
-  status_result_t s = res->status;
-  const struct keys_key *key;
-  char line[256];
-  char *reason = NULL;
-
-  gpgop_diag_line (res, line, sizeof line);
-  if (s && s->ninv_recp)
-    {
-      /* INV_RECP's reason is 0 for every kind of unusable key: ask the
-       * index why (GNUPG-FACTS).  */
-      const char *spec = s->inv_recp[0].spec ? s->inv_recp[0].spec : "";
-
-      if (keys_resolve (job->st->index, spec, KEYS_ENCRYPT, &key, &reason))
-        host->error (job->msg, err, spec, "gpg refused recipient %s: %s",
-                     spec, reason ? reason : line);
-      else
-        host->error (job->msg, err, spec, "gpg refused recipient %s"
-                     " (reason %d): %s", spec, s->inv_recp[0].reason, line);
-    }
-  else if (s && s->ninv_sgnr)
-    {
-      const char *spec = s->inv_sgnr[0].spec ? s->inv_sgnr[0].spec : "";
-
-      if (keys_resolve (job->st->index, spec, KEYS_SIGN, &key, &reason))
-        host->error (job->msg, err, spec, "gpg refused signing key %s: %s",
-                     spec, reason ? reason : line);
-      else
-        host->error (job->msg, err, spec, "gpg refused signing key %s"
-                     " (reason %d): %s", spec, s->inv_sgnr[0].reason, line);
-    }
-  else if (gpg_err_code (err) == GPG_ERR_NO_PASSPHRASE && *job->asked)
-    host->error (job->msg, err, job->asked, "the secret key %s of a signer"
-                 " is protected and its passphrase is not available: give"
-                 " the keyring's passphrase", job->asked);
-  else if (res->input_err)
-    host->error (job->msg, err, NULL, "reading the input failed: %s",
-                 gpg_strerror (res->input_err));
-  else if (res->output_err)
-    host->error (job->msg, err, NULL, "writing the output failed: %s",
-                 gpg_strerror (res->output_err));
-  else
-    host->error (job->msg, err, NULL, "gpg failed (exit %d): %s%s%s",
-                 res->exit_status, gpg_strerror (err),
-                 *line ? ": " : "", line);
-  free (reason);
 }
 
 static gpg_error_t
@@ -696,7 +448,9 @@ process (void *arg, pgpstep_message_t msg, struct pgpstep_source *source,
   job.st = st;
   job.msg = msg;
 
-  err = resolve_dynamic (&job);
+  err = keyref_resolve_message (host, msg, st->index, "recipient",
+                                KEYS_ENCRYPT, &st->recipients,
+                                &job.recipients);
   if (err)
     goto leave;
   err = decide_input (&job, source);
@@ -735,13 +489,14 @@ process (void *arg, pgpstep_message_t msg, struct pgpstep_source *source,
   rc = gpgop_run (&spec, &res);
   err = gpgop_error (rc, &res);
   if (!err && !(status_encrypt_ok (res.status)
-                && (!st->nsigners || status_sign_ok (res.status,
-                                                     st->nsigners))))
+                && (!st->signers.n || status_sign_ok (res.status,
+                                                     st->signers.n))))
     err = gpg_error (GPG_ERR_GENERAL);
   if (err)
     {
       if (gpg_err_code (err) != GPG_ERR_CANCELED)
-        report_failure (&job, err, &res);
+        keyref_report_failure (host, msg, st->index, err, &res,
+                               job.asked);
       goto leave;
     }
   if (res.input_filtered && !res.input_eof)
@@ -756,7 +511,7 @@ process (void *arg, pgpstep_message_t msg, struct pgpstep_source *source,
 
  leave:
   gpgop_result_release (&res);
-  free (job.recipients);
+  keyref_list_release (&job.recipients);
   free (job.argv);
   sniff_release (&job.sniff);
   return err;

@@ -23,6 +23,8 @@ plugins_openpgp_libopenpgp_la_SOURCES = \
 	plugins/openpgp/gpgop.c \
 	plugins/openpgp/signer.h \
 	plugins/openpgp/signer.c \
+	plugins/openpgp/keyref.h \
+	plugins/openpgp/keyref.c \
 	plugins/openpgp/sigcut.h \
 	plugins/openpgp/sigcut.c \
 	plugins/openpgp/sigwrap.h \

@@ -1,1 +1,24 @@
-# tests/unit/sign.mk (being written)
+# tests/unit/sign.mk - the sign step through its entry point with the
+# fake host (tests/unit/fakehost.c); its signatures are verified by gpg
+# (and sqop when installed) in throwaway homes.  t-sigcut: the
+# signature cutter and the text check on their own.
+check_PROGRAMS += tests/unit/t-sign tests/unit/t-sigcut
+TESTS += tests/unit/t-sign tests/unit/t-sigcut
+tests_unit_t_sign_SOURCES = tests/unit/t-sign.c \
+	tests/unit/fakehost.h tests/unit/fakehost.c \
+	plugins/sign/sign.c \
+	plugins/sign/feed.h plugins/sign/feed.c \
+	plugins/sign/textcheck.h plugins/sign/textcheck.c
+tests_unit_t_sign_CFLAGS = $(unit_cflags) $(GPGME_CFLAGS) \
+	-I$(top_srcdir)/plugins/openpgp \
+	-DTEST_DATA_DIR='"$(abs_top_srcdir)/tests/data"'
+tests_unit_t_sign_LDADD = plugins/openpgp/libopenpgp.la $(unit_ldadd) \
+	$(GPGME_LIBS)
+
+tests_unit_t_sigcut_SOURCES = tests/unit/t-sigcut.c \
+	plugins/sign/textcheck.h plugins/sign/textcheck.c
+tests_unit_t_sigcut_CFLAGS = $(unit_cflags) \
+	-I$(top_srcdir)/plugins/openpgp \
+	-DTEST_DATA_DIR='"$(abs_top_srcdir)/tests/data"'
+tests_unit_t_sigcut_LDADD = plugins/openpgp/libopenpgp.la $(CMOCKA_LIBS) \
+	$(GPG_ERROR_LIBS)
