@@ -5,7 +5,8 @@
 set -eu
 pkgs="gcc make autoconf automake libtool pkg-config xz-utils
       libgpg-error-dev libgpgme-dev libxml2-dev libcmocka-dev zlib1g-dev
-      gnupg valgrind time util-linux strace clang libclang-rt-14-dev sqop"
+      gnupg valgrind time util-linux strace clang libclang-rt-14-dev sqop
+      groff-base default-jdk-headless rnp pgpainless-cli"
 missing=
 for p in $pkgs; do
   dpkg-query -W -f='${Status}\n' "$p" 2>/dev/null | grep -q '^install ok installed$' \
