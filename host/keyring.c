@@ -236,7 +236,12 @@ import_file (struct build *b, unsigned int k, gpgme_ctx_t ctx,
                    gpg_strerror (err));
       goto leave;
     }
-  if (!res->considered || (!res->imported && !res->unchanged))
+  /* A secret key file may bring more than the public one did (a new
+   * subkey after a rotation): that counts as found too.  */
+  if (!res->considered
+      || (!res->imported && !res->unchanged && !res->new_sub_keys
+          && !res->new_signatures && !res->new_user_ids
+          && !res->new_revocations && !res->secret_imported))
     {
       err = kfail (b, kr, gpg_error (GPG_ERR_CONFIGURATION),
                    "%s=%s: no OpenPGP key found", attr, file);

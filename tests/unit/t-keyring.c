@@ -705,6 +705,45 @@ test_bad_key_files (void **state)
   free (message);
 }
 
+/* A rotated key: the secret file has a subkey the public file lacks
+ * (a partner drops in the new secret key first).  */
+static void
+test_secret_file_with_new_subkey (void **state)
+{
+  struct fixture *f = *state;
+  pgpstep_pipeline_t pl;
+  const char *file;
+  char cmd[800], body[512], sec[160], *message = NULL, *out;
+
+  snprintf (sec, sizeof sec, "%s/alice-rotated.sec.asc", f->dir);
+  snprintf (cmd, sizeof cmd,
+            "mkdir -m 700 '%s/g' && gpg --homedir '%s/g' --batch -q"
+            " --import '%s/alice.sec.asc' 2>/dev/null"
+            " && gpg --homedir '%s/g' --batch -q --pinentry-mode loopback"
+            " --passphrase '' --quick-add-key " ALICE " cv25519 encr 2y"
+            " 2>/dev/null && gpg --homedir '%s/g' --batch -q -a"
+            " --export-secret-keys " ALICE " > '%s'"
+            " && gpgconf --homedir '%s/g' --kill all",
+            f->dir, f->dir, KEYS, f->dir, f->dir, sec, f->dir);
+  assert_int_equal (system (cmd), 0);
+  snprintf (body, sizeof body,
+            "<keyring name='ours' public='" KEYS "/alice.pub.asc'"
+            " secret='%s'/>\n"
+            "<step type='typed' id='a'><needed>x</needed>"
+            "<keyring>ours</keyring></step>\n", sec);
+  file = write_pipeline (f, "p.xml", body);
+  if (load (f, file, &pl, &message))
+    fail_msg ("load: %s", message ? message : "?");
+  /* Both encryption subkeys are there, with their secret parts.  */
+  snprintf (cmd, sizeof cmd, "gpg --homedir '%s' --batch --with-colons"
+            " -K 2>/dev/null | grep -c '^ssb:'", home_of (pl, 0));
+  out = run (cmd);
+  assert_string_equal (out, "2\n");
+  free (out);
+  pgpstep_pipeline_release (pl);
+  free (message);
+}
+
 
 /*
  * A GnuPG home as the source
@@ -1161,6 +1200,7 @@ main (void)
       T (test_missing_passphrase),
       T (test_secret_file_mode),
       T (test_bad_key_files),
+      T (test_secret_file_with_new_subkey),
       T (test_home_source),
       T (test_release_stops_agent),
       T (test_sweep_stale),
