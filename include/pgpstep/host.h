@@ -7,14 +7,29 @@
  * Threading: a host and its pipelines may be used from several threads
  * at once after loading is done; pgpstep_run may be called
  * concurrently on one pipeline.  Loading plugins and pipelines is
- * serialised internally.
+ * serialised internally (one load or pipeline release at a time; runs
+ * on loaded pipelines go on meanwhile).  Per call are the input/output structs and their
+ * handles, the input headers and the result.  The host calls
+ * INPUT.read and OUTPUT.write from pump threads of its own (one each
+ * per run), COMMIT/ABORT from the thread that called pgpstep_run, and
+ * the log callback from any thread.
  *
  * Ownership: every object returned by a pgpstep_*_new/load function is
  * released by the matching *_release function.  Strings returned by
- * accessors are owned by the object they came from.
+ * accessors are owned by the object they came from.  Strings returned
+ * through out-parameters (r_message, r_json) are freed with
+ * pgpstep_free.  A pipeline is released only when no run on it is in
+ * flight, the host only after all its pipelines (for reloading while
+ * messages run, count references: doc/embedding.md).
  *
  * Errors: gpg_error_t, 0 for success.  pgpstep_exit_code maps an error
  * to the CLI's documented exit code.
+ *
+ * Structs passed in start with struct_size and only grow at the end:
+ * zero-initialise them and set struct_size = sizeof.
+ *
+ * doc/embedding.md is the guide; samples/embed/embed.c a complete
+ * runtime.
  */
 #ifndef PGPSTEP_HOST_H
 #define PGPSTEP_HOST_H
@@ -38,7 +53,9 @@ const char *pgpstep_version (void);
 
 /* Where log lines go.  LEVEL is PGPSTEP_LOG_*; STEP may be NULL.  The
  * default sink writes "pgpstep: [step] text" to stderr for levels up
- * to the configured verbosity.  */
+ * to the configured verbosity.  Called from any thread (loader, steps,
+ * pumps), possibly concurrently; TEXT is valid during the call only.
+ * Never receives payload bytes or secrets.  */
 typedef void (*pgpstep_log_cb_t) (void *opaque, int level,
                                   const char *step, const char *text);
 
@@ -47,10 +64,15 @@ typedef void (*pgpstep_log_cb_t) (void *opaque, int level,
 struct pgpstep_options
 {
   size_t struct_size;
-  int verbosity;                /* Highest PGPSTEP_LOG_* level logged.  */
+  int verbosity;                /* Highest PGPSTEP_LOG_* level logged.
+                                   Zero-initialised: errors only (a NULL
+                                   OPT logs warnings too).  INFO adds one
+                                   line per message.  */
   pgpstep_log_cb_t log_cb;      /* NULL: stderr.  */
   void *log_opaque;
-  const char *secrets_dir;      /* For "secret:NAME"; NULL: $PGPSTEP_SECRETS. */
+  const char *secrets_dir;      /* For "secret:NAME"; NULL: $PGPSTEP_SECRETS.
+                                   Secrets are read when a pipeline is
+                                   loaded, never at run time.  */
   const char *spool_dir;        /* Spool files; NULL: $TMPDIR or /tmp.  */
   const char *runtime_dir;      /* Where runtime GnuPG homes are made;
                                    NULL: $PGPSTEP_RUNTIME_DIR, else
@@ -79,12 +101,17 @@ struct pgpstep_options
 #define PGPSTEP_LOG_FORMAT_TEXT 0
 #define PGPSTEP_LOG_FORMAT_JSON 1
 
+/* Create a host.  OPT may be NULL (defaults); its strings are copied.
+ * Usually one per process.  */
 gpg_error_t pgpstep_new (pgpstep_t *r_host, const struct pgpstep_options *opt);
-/* Release the host.  All pipelines must have been released.  */
+/* Release the host and unload its modules.  All pipelines must have
+ * been released.  */
 void pgpstep_release (pgpstep_t host);
 
 /* For an embedder's fatal-signal handler (async-signal-safe): stop
- * the gpg-agents of this process's runtime homes and remove the homes.
+ * the gpg-agents of this process's runtime homes and remove the homes
+ * (they hold unprotected copies of the secret keys).  Re-raise the
+ * signal afterwards; the pipelines are unusable from then on.
  * Normal exits need no call (pipeline release, and an atexit handler
  * for whatever is left); homes of a process killed without a chance
  * to run this are swept by the next pgpstep_new in the same runtime
@@ -117,7 +144,14 @@ const char *pgpstep_param_type_name (pgpstep_param_type_t type);
 
 /* Load a pipeline descriptor from FILE or from memory (NAME is used in
  * messages).  On error R_MESSAGE (optional) receives a text naming the
- * file, line, step id and parameter.  */
+ * file, line, step id and parameter.  Loading reads the key files and
+ * secrets, builds the pipeline's runtime GnuPG homes, checks every
+ * passphrase and creates the steps, so it takes a while (gpg runs,
+ * S2K); a loaded pipeline never rereads its files.  Relative paths in
+ * FILE start from the directory FILE really is in (symlinks
+ * resolved); from memory, from the current directory.  To pick up
+ * changed key files, load a new pipeline and swap it in
+ * (doc/embedding.md, "Reloading keyrings").  */
 gpg_error_t pgpstep_pipeline_load_file (pgpstep_t host, const char *file,
                                         pgpstep_pipeline_t *r_pipeline,
                                         char **r_message);
@@ -125,6 +159,8 @@ gpg_error_t pgpstep_pipeline_load_memory (pgpstep_t host, const char *name,
                                           const void *buffer, size_t length,
                                           pgpstep_pipeline_t *r_pipeline,
                                           char **r_message);
+/* Destroy the steps, stop the agents and remove the runtime homes.
+ * No run on PIPELINE may be in flight.  */
 void pgpstep_pipeline_release (pgpstep_pipeline_t pipeline);
 /* The name attribute, or the file/memory name when there is none.  */
 const char *pgpstep_pipeline_name (pgpstep_pipeline_t pipeline);
@@ -156,7 +192,12 @@ gpg_error_t pgpstep_headers_to_json (pgpstep_headers_t headers,
 
 
 /* Where a message comes from.  Give FD (a file or pipe; not closed by
- * the host) or READ; with only READ the host pumps it into a pipe.  */
+ * the host) or READ; with only READ the host pumps it into a pipe from
+ * a thread of its own.  READ returns the number of bytes read, 0 at
+ * the end of the message, or -1 with errno set (the run fails and is
+ * cancelled).  It is never called concurrently with itself, and a
+ * deadline does not interrupt it: a READ that blocks keeps the run
+ * waiting.  */
 struct pgpstep_input
 {
   size_t struct_size;
@@ -168,7 +209,16 @@ struct pgpstep_input
 /* Where a message goes.  Bytes written are tentative: the host calls
  * COMMIT once every step succeeded, otherwise ABORT; nothing written
  * may be released before COMMIT.  Give FD (not closed by the host) or
- * WRITE.  COMMIT and ABORT may be NULL.  */
+ * WRITE.  COMMIT and ABORT may be NULL; with FD the caller decides
+ * after pgpstep_run returned (e.g. rename a temporary file).
+ *
+ * WRITE runs in a pump thread of the host (never concurrently with
+ * itself) while the steps still work; it returns the number of bytes
+ * taken (fewer is fine: it is called again for the rest), or 0 or -1
+ * (errno set) to fail the run.  COMMIT or ABORT is called exactly once
+ * per pgpstep_run call - also when the call is refused - from the
+ * calling thread, after every thread of the run has finished.  An
+ * error from COMMIT fails the run ("committing the output").  */
 struct pgpstep_output
 {
   size_t struct_size;
@@ -183,15 +233,22 @@ struct pgpstep_output
 struct pgpstep_run_options
 {
   size_t struct_size;
-  unsigned int timeout_ms;      /* Per-message deadline; 0 = none.  */
-  const char *message_id;       /* For logs; NULL: generated.  */
+  unsigned int timeout_ms;      /* Per-message deadline; 0 = none.  When
+                                   it passes the run is cancelled (steps
+                                   and their gpg stopped, ABORT called)
+                                   and fails with GPG_ERR_TIMEOUT (exit
+                                   code 75).  */
+  const char *message_id;       /* For logs; NULL: generated ("PID-N").  */
 };
 
-/* Run one message.  INPUT_HEADERS may be NULL.  Always returns a
- * result in R_RESULT (unless out of memory) that carries the result
- * headers on success and the error detail on failure.  Returns the
- * first error (the primary one; errors a cancelled neighbour caused
- * are secondary and only logged).  */
+/* Run one message.  INPUT_HEADERS may be NULL; they are borrowed for
+ * the call (steps read "filename" and ${header.NAME} parameters from
+ * them).  Always returns a result in R_RESULT (unless out of memory)
+ * that carries the result headers on success and the error detail on
+ * failure; release it in both cases.  Returns the first error (the
+ * primary one; errors a cancelled neighbour caused are secondary and
+ * only logged).  Blocks until the message is done; safe to call from
+ * many threads at once, on the same pipeline too.  */
 gpg_error_t pgpstep_run (pgpstep_pipeline_t pipeline,
                          pgpstep_headers_t input_headers,
                          const struct pgpstep_input *input,
@@ -203,7 +260,8 @@ void pgpstep_result_release (pgpstep_result_t result);
 gpg_error_t pgpstep_result_error (pgpstep_result_t result);
 /* Result headers (valid also after failure, possibly partial).  */
 pgpstep_headers_t pgpstep_result_headers (pgpstep_result_t result);
-/* The failing step's id, the key/parameter at fault, and the full
+/* The failing step's id (NULL when the host itself failed, e.g. an
+ * input callback), the key/parameter at fault, and the full
  * human-readable message ("step 'x': ...").  NULL when none.  */
 const char *pgpstep_result_step (pgpstep_result_t result);
 const char *pgpstep_result_key (pgpstep_result_t result);
