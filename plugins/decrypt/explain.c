@@ -37,6 +37,9 @@ list_add (char **p, const char *s)
   *p = n;
 }
 
+/* Recipients named in an error text.  */
+#define EXPLAIN_MAX_RECIPIENTS 16
+
 char *
 explain_recipients (const struct explain_run *run)
 {
@@ -50,9 +53,10 @@ explain_recipients (const struct explain_run *run)
   n = st && st->nrecp ? st->nrecp : run->peek->npkesk;
   for (i = 0; i < n; i++)
     {
-      if (st && st->nrecp)
+      /* An error line, not a dump: the first few name the message.  */
+      if (i < EXPLAIN_MAX_RECIPIENTS && st && st->nrecp)
         keyid = st->recp[i].keyid;
-      else if (i < PACKET_MAX_ESK)
+      else if (i < EXPLAIN_MAX_RECIPIENTS && i < PACKET_MAX_ESK)
         keyid = run->peek->pkesk[i].keyid;
       else
         {
@@ -403,8 +407,9 @@ explain_failure (const struct explain_run *run, char **r_text,
       return say (r_text, GPG_ERR_INV_PACKET, "invalid OpenPGP packet%s%s",
                   *diag ? ": " : "", diag);
     case GPG_ERR_TOO_LARGE:
-      return say (r_text, GPG_ERR_TOO_LARGE, "the message has more parts"
-                  " than pgpstep checks");
+      return say (r_text, GPG_ERR_TOO_LARGE, "the message has more"
+                  " recipients or signatures than pgpstep checks (%d of"
+                  " each); refused", STATUS_MAX_RECORDS);
     case GPG_ERR_UNEXPECTED_MSG:
       return say (r_text, GPG_ERR_UNEXPECTED_MSG, "gpg asked a question"
                   " pgpstep does not answer%s%s", *diag ? ": " : "", diag);

@@ -115,6 +115,73 @@ t_verify_mutations ()
   assert_dir_holds "$RT"
 }
 
+# fake_pkesks N FILE: N public-key session key packets (v3, random key
+# IDs, RSA, a one-byte MPI) that no key of ours matches.
+fake_pkesks ()
+{
+  _i=0
+  while [ $_i -lt "$1" ]; do
+    printf '\301\015\003'
+    head -c 8 /dev/urandom
+    printf '\001\000\010\377'
+    _i=$((_i + 1))
+  done >"$2"
+}
+
+t_thousand_recipients ()
+{
+  mkdir "$D/out"
+  pipeline "$D/p.xml" \
+    "<keyring name=\"a\" secret=\"$K/alice.sec.asc\"/>" \
+    '<step type="decrypt"><keyring>a</keyring></step>'
+  # 200 foreign recipients before alice's: it still decrypts.
+  fake_pkesks 200 "$D/fake"
+  cat "$D/fake" "$M/gpg-enc-to-alice.gpg" >"$D/many.gpg"
+  pgp run "$D/p.xml" -i "$D/many.gpg" -o "$D/out/ok"
+  assert_exit 0
+  assert_same "$M/invoice.xml" "$D/out/ok"
+  # 1000: beyond what pgpstep checks (256 recipients): refused, 41.
+  fake_pkesks 1000 "$D/fake"
+  cat "$D/fake" "$M/gpg-enc-to-alice.gpg" >"$D/lots.gpg"
+  t0=$(now_ms)
+  pgp run "$D/p.xml" -i "$D/lots.gpg" -o "$D/out/no"
+  assert_exit 41
+  assert_contains "$D/stderr" "more recipients or signatures than pgpstep checks (256"
+  assert_no_file "$D/out/no"
+  [ $(( $(now_ms) - t0 )) -lt $((20000 * slow)) ] || fail "too slow"
+  # Only foreign ones (alice's packet cut out): 29, a short message.
+  fake_pkesks 200 "$D/fake"
+  { cat "$D/fake"; tail -c +$(( $(head -c 2 "$M/gpg-enc-to-alice.gpg" | od -An -tu1 | awk '{print $2 + 3}') )) "$M/gpg-enc-to-alice.gpg"; } >"$D/none.gpg"
+  pgp run "$D/p.xml" -i "$D/none.gpg" -o "$D/out/none"
+  assert_exit 29
+  assert_no_file "$D/out/none"
+  [ "$(wc -c <"$D/stderr")" -lt 4096 ] || fail "error text of $(wc -c <"$D/stderr") bytes"
+  assert_dir_holds "$RT"
+}
+
+t_hostile_literal_name ()
+{
+  H=$(mktemp -d /tmp/pmh.XXXXXX)
+  gpg --homedir "$H" --batch -q --import "$K/alice.pub.asc" 2>/dev/null
+  echo payload >"$D/in"
+  gpg --homedir "$H" --batch -q --trust-model always -r $ALICE \
+    --set-filename "$(printf '../../etc/pa\001ss\nwd')" -o "$D/m.gpg" \
+    -e "$D/in" 2>/dev/null
+  gpgconf --homedir "$H" --kill all 2>/dev/null
+  rm -rf "$H"
+  mkdir "$D/out"
+  pipeline "$D/p.xml" \
+    "<keyring name=\"a\" secret=\"$K/alice.sec.asc\"/>" \
+    '<step type="decrypt"><keyring>a</keyring></step>'
+  pgp run "$D/p.xml" -i "$D/m.gpg" -o "$D/out/x" --headers-out "$D/h.json"
+  assert_exit 0
+  assert_same "$D/in" "$D/out/x"
+  # Data only, never a path: no directory part, no control character.
+  assert_contains "$D/h.json" '"pgp.literal.filename": "pa_ss_wd"'
+  assert_dir_holds "$D/out" x
+  [ ! -e "$D/etc" ] && [ ! -e "$D/../etc/pa" ] || fail "a file was made"
+}
+
 [ -f "$top_builddir/plugins/decrypt/.libs/decrypt.so" ] \
   || hard_error "no decrypt plugin built"
 run_case "decrypt: truncations, flipped bytes, empty, garbage" \
@@ -123,4 +190,8 @@ run_case "decrypt requiring a signature: truncations and flipped bytes" \
   t_decrypt_signed_mutations
 run_case "verify: one-pass and cleartext messages mutated" \
   t_verify_mutations
+run_case "200 foreign recipients decrypt; 1000 are refused (41); none ours: 29" \
+  t_thousand_recipients
+run_case "a literal file name with ../ and control characters is data only" \
+  t_hostile_literal_name
 finish
