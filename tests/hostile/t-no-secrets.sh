@@ -42,7 +42,7 @@ run_pgp ()
   # Let gpg start, then read every process that belongs to the run.
   sleep 1
   for _p in /proc/[0-9]*; do
-    { tr '\0' '\n' <"$_p/cmdline"; } 2>/dev/null | grep -q -e "$W" -e gpg \
+    { tr '\0' '\n' <"$_p/cmdline"; } 2>/dev/null | grep -q -e "$W" \
       || continue
     { tr '\0' '\n' <"$_p/cmdline"; echo; tr '\0' '\n' <"$_p/environ"; } \
       >>"$D/procs" 2>/dev/null
