@@ -6,7 +6,8 @@
 #                                    out-of-tree plugin SDK check)
 #   3. ASan + UBSan build + make check (_build/asan)
 #   4. libFuzzer targets, 20 s each (tests/fuzz/README.md)
-#   5. unit tests under valgrind memcheck
+#   5. unit tests and a CLI subset (the main job, a batch) under
+#      valgrind memcheck
 #   6. ThreadSanitizer build, the threaded tests (parallel messages,
 #      runtime home pool, load through the embedding API)
 # Prints the time each leg takes and a closing "N passed, N failed".
@@ -86,6 +87,35 @@ valgrind_unit () {
       echo "FAIL: valgrind $t"; tail -n 40 "$t.vg.log"; rc=1
     fi
   done
+  # A CLI subset: the main job's two runs (sign+encrypt, decrypt+verify
+  # with the demo keys) and a batch, under memcheck.
+  vgdir=$(mktemp -d /tmp/pvg.XXXXXX)
+  mkdir -m 700 "$vgdir/s" "$vgdir/in" "$vgdir/out"
+  printf 'acme demo passphrase' >"$vgdir/s/acme-key"
+  printf 'partner demo passphrase' >"$vgdir/s/partner-key"
+  chmod 600 "$vgdir/s/acme-key" "$vgdir/s/partner-key"
+  cp "$top/samples/data/invoice.xml" "$vgdir/in/a.xml"
+  cp "$top/samples/data/invoice.xml" "$vgdir/in/b.xml"
+  for args in \
+    "run $top/samples/pipelines/outbound-invoice.xml -i $top/samples/data/invoice.xml -o $vgdir/m.asc" \
+    "run $top/samples/pipelines/inbound-invoice.xml -i $vgdir/m.asc -o $vgdir/m.xml" \
+    "run $top/samples/pipelines/outbound-invoice.xml --batch $vgdir/in -o $vgdir/out -j 2"; do
+    # shellcheck disable=SC2086
+    if PGPSTEP_RUNTIME_DIR="$vgdir" ./libtool --mode=execute valgrind -q \
+         --child-silent-after-fork=yes --leak-check=full \
+         --errors-for-leak-kinds=definite --show-leak-kinds=definite \
+         ./pgpstep --plugin-dir "$(pwd)/plugins/encrypt/.libs" \
+         --plugin-dir "$(pwd)/plugins/decrypt/.libs" --secrets "$vgdir/s" \
+         $args >"$vgdir/log" 2>&1 \
+       && ! grep -q '^==[0-9]*== ' "$vgdir/log"; then
+      echo "PASS: valgrind pgpstep ${args%% *} ${args#* }" | cut -c1-100
+    else
+      echo "FAIL: valgrind pgpstep $args"; tail -n 40 "$vgdir/log"; rc=1
+    fi
+  done
+  cmp -s "$top/samples/data/invoice.xml" "$vgdir/m.xml" \
+    || { echo "FAIL: valgrind CLI round trip changed the invoice"; rc=1; }
+  rm -rf "$vgdir"
   cd "$top"
   return $rc
 }
