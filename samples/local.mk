@@ -13,13 +13,27 @@ EXTRA_DIST += samples/plugins/base64/Makefile \
 	samples/pipelines/base64-roundtrip.xml \
 	samples/pipelines/outbound-invoice.xml \
 	samples/pipelines/inbound-invoice.xml \
+	samples/pipelines/README.md \
+	samples/pipelines/outbound-partner.xml \
+	samples/pipelines/inbound-partner.xml \
+	samples/pipelines/detached-send.xml \
+	samples/pipelines/detached-receive.xml \
+	samples/pipelines/password-send.xml \
+	samples/pipelines/password-receive.xml \
+	samples/pipelines/rollover-inbound.xml \
+	samples/pipelines/base64-pgp-send.xml \
+	samples/pipelines/base64-pgp-receive.xml \
 	samples/keys/README.md samples/keys/FINGERPRINTS \
 	samples/keys/acme.pub.asc samples/keys/acme.sec.asc \
 	samples/keys/partner.pub.asc samples/keys/partner.sec.asc \
+	samples/keys/acme-new.pub.asc samples/keys/acme-new.sec.asc \
+	samples/keys/partner-new.pub.asc samples/keys/partner-new.sec.asc \
 	samples/data/invoice.xml
 
-TESTS += tests/samples/t-base64.sh tests/samples/t-invoice-exchange.sh
-EXTRA_DIST += tests/samples/t-base64.sh tests/samples/t-invoice-exchange.sh
+TESTS += tests/samples/t-base64.sh tests/samples/t-invoice-exchange.sh \
+	tests/samples/t-sample-flows.sh
+EXTRA_DIST += tests/samples/t-base64.sh tests/samples/t-invoice-exchange.sh \
+	tests/samples/t-sample-flows.sh
 
 include samples/embed/local.mk
 include samples/jvm/local.mk
