@@ -17,6 +17,23 @@
  * nonce), and only "new" questions for a key that is not protected -
  * where answering with the passphrase would protect it.  Answering by
  * position is therefore a guess; the Assuan inquiries are named.
+ *
+ * Cost (gpg-agent 2.2 sources, agent/command.c cmd_passwd,
+ * cvt-openpgp.c convert_from_openpgp_native): gpg imports in batch
+ * mode, so the agent stores a protected key "openpgp-native" without
+ * any S2K.  PASSWD then derives the key once from PASSPHRASE with the
+ * key's own S2K (the check, unavoidable), re-protects it in the
+ * agent's format and writes it, and finally stores it unprotected.
+ * The re-protection uses the connection's s2k-count, or else the
+ * agent's calibrated count, whose calibration alone runs S2K for
+ * ~200 ms before another ~100 ms derivation: "OPTION s2k-count" at
+ * the minimum makes it negligible.  The file so weakly protected
+ * lives only until the same PASSWD stores the key unprotected, in a
+ * private runtime home.  No CLEAR_PASSPHRASE: PASSWD without
+ * --cache-nonce reads no cache (CACHE_MODE_IGNORE; t-keyring checks a
+ * wrong passphrase against a cached right one), and CLEAR_PASSPHRASE
+ * spawns a pinentry to clear its external cache, even in loopback
+ * mode.
  */
 #include <config.h>
 #include <errno.h>
@@ -32,6 +49,9 @@
 
 /* How long an agent may take to exit after KILLAGENT.  */
 #define AGENT_EXIT_TIMEOUT_MS 3000
+
+/* The agent's lowest S2K count (a lower one means "calibrate").  */
+#define AGENT_MIN_S2K_COUNT "65536"
 
 static gpg_error_t
 transact (gpgme_ctx_t actx, const char *command,
@@ -210,12 +230,11 @@ agent_unprotect (gpgme_ctx_t actx, const char *grip, const char *pass,
   struct answers a = { pass, len, 0 };
   int protected;
 
-  /* Whatever the agent cached must not vouch for PASS.  */
-  snprintf (command, sizeof command, "CLEAR_PASSPHRASE --mode=normal %s",
-            grip);
-  err = transact (actx, command, NULL, NULL, NULL, NULL, NULL, NULL);
+  err = transact (actx, "OPTION s2k-count=" AGENT_MIN_S2K_COUNT, NULL, NULL,
+                  NULL, NULL, NULL, NULL);
   if (err)
     return err;
+  /* Without --cache-nonce nothing cached vouches for PASS.  */
   snprintf (command, sizeof command, "PASSWD %s", grip);
   err = transact (actx, command, NULL, NULL, passwd_inquire, &a,
                   NULL, NULL);

@@ -28,6 +28,7 @@
 #include <unistd.h>
 
 #include <pgpstep/host.h>
+#include "agent.h"
 #include "ctx.h"
 #include "loader.h"
 #include "homedir.h"
@@ -308,6 +309,20 @@ decrypt_as_bob (const char *home, double *r_ms)
   return rc;
 }
 
+/* Sign with bob's primary key in HOME, no passphrase and no
+ * pinentry allowed; gpg's exit status.  */
+static int
+sign_as_bob (const char *home)
+{
+  char cmd[512];
+
+  snprintf (cmd, sizeof cmd, "echo x | gpg --homedir '%s' --batch"
+            " --no-options --no-tty --pinentry-mode error"
+            " --no-random-seed-file -u '%s!' -s >/dev/null 2>&1",
+            home, BOB);
+  return system (cmd);
+}
+
 static pid_t
 agent_of (const char *home)
 {
@@ -575,6 +590,8 @@ test_protected_unprotected_fast (void **state)
       print_message ("decrypt with bob's RSA-3072 key in the runtime home:"
                      " %.1f ms\n", ms);
     }
+  /* And the primary key (its own S2K, checked on its own) signs.  */
+  assert_int_equal (sign_as_bob (home), 0);
   /* Speed is measured in tests/bench, never asserted here: decrypting
    * with no passphrase at all already proves the key is unprotected.  */
   pgpstep_pipeline_release (pl);
@@ -617,6 +634,73 @@ test_wrong_passphrase (void **state)
   free (message);
   pgpstep_pipeline_release (good);
   assert_null (strstr (logbuf, "bob passphras"));
+}
+
+/* The keygrips of bob's primary key and subkey in HOME into GRIPS.  */
+static void
+bob_grips (const char *home, char grips[2][41])
+{
+  char cmd[256], *out, *line, *save = NULL, *p;
+  int n = 0;
+
+  snprintf (cmd, sizeof cmd, "gpg --homedir '%s' --batch --no-options"
+            " --with-colons --with-keygrip -K %s 2>/dev/null", home, BOB);
+  out = run (cmd);
+  for (line = strtok_r (out, "\n", &save); line && n < 2;
+       line = strtok_r (NULL, "\n", &save))
+    if (!strncmp (line, "grp:", 4) && (p = strchr (line, 0) - 41) > line)
+      {
+        memcpy (grips[n], p, 40);
+        grips[n++][40] = 0;
+      }
+  free (out);
+  assert_int_equal (n, 2);
+}
+
+/* The agent caches the passphrase of a key it unlocked for gpg; a
+ * wrong passphrase is still refused for that key and leaves it
+ * protected, and the right one then unprotects it.  */
+static void
+test_unprotect_ignores_cached_passphrase (void **state)
+{
+  struct fixture *f = *state;
+  char home[80], cmd[1024], grips[2][41];
+  gpgme_ctx_t actx = NULL;
+  int i, protected;
+
+  snprintf (home, sizeof home, "%s/h", f->dir);
+  assert_int_equal (mkdir (home, 0700), 0);
+  snprintf (cmd, sizeof cmd, "gpg --homedir '%s' --batch --no-options"
+            " --import '%s/bob.sec.asc' >/dev/null 2>&1"
+            " && gpg --homedir '%s' --batch --no-options"
+            " --pinentry-mode loopback --passphrase '" BOB_PASS "'"
+            " -d '%s/enc-to-bob.gpg' >/dev/null 2>&1"
+            " && echo x | gpg --homedir '%s' --batch --no-options"
+            " --pinentry-mode loopback --passphrase '" BOB_PASS "'"
+            " -u '" BOB "!' -s >/dev/null 2>&1",
+            home, KEYS, home, KEYS, home);
+  assert_int_equal (system (cmd), 0);
+  bob_grips (home, grips);
+
+  assert_int_equal (agent_connect (home, &actx), 0);
+  for (i = 0; i < 2; i++)
+    {
+      assert_int_equal (gpg_err_code (agent_unprotect
+                                      (actx, grips[i], "bob passphrasX",
+                                       14)),
+                        GPG_ERR_BAD_PASSPHRASE);
+      assert_int_equal (agent_is_protected (actx, grips[i], &protected), 0);
+      assert_true (protected);
+    }
+  for (i = 0; i < 2; i++)
+    {
+      assert_int_equal (agent_unprotect (actx, grips[i], BOB_PASS,
+                                         strlen (BOB_PASS)), 0);
+      assert_int_equal (agent_is_protected (actx, grips[i], &protected), 0);
+      assert_false (protected);
+    }
+  gpgme_release (actx);
+  assert_int_equal (agent_stop (home, 0), 0);
 }
 
 static void
@@ -1197,6 +1281,7 @@ main (void)
       T (test_empty_home),
       T (test_protected_unprotected_fast),
       T (test_wrong_passphrase),
+      T (test_unprotect_ignores_cached_passphrase),
       T (test_missing_passphrase),
       T (test_secret_file_mode),
       T (test_bad_key_files),
