@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/eventfd.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -190,6 +191,7 @@ run_new (pgpstep_pipeline_t pipeline, pgpstep_headers_t input_headers,
   run->nsteps = pipeline->nsteps;
   run->in_pump.run = run->out_pump.run = run;
   run->in_pump.pipe.fd = run->out_pump.pipe.fd = -1;
+  run->in_file = run->out_file = -1;
   if (message_id)
     rc = (run->message_id = strdup (message_id)) ? 0 : -1;
   else
@@ -244,6 +246,32 @@ attach (struct run *run, struct stream *s, int *r_own, int fd,
   *r_own = !caller_owned;
 }
 
+/* Remember FD and its offset if it is a regular file.  */
+static void
+note_file (int fd, int *r_fd, off_t *r_start)
+{
+  struct stat st;
+
+  *r_fd = -1;
+  *r_start = -1;
+  if (fd >= 0 && !fstat (fd, &st) && S_ISREG (st.st_mode)
+      && (*r_start = lseek (fd, 0, SEEK_CUR)) >= 0)
+    *r_fd = fd;
+}
+
+/* The bytes that passed FD: what our callbacks COUNTED, or how far
+ * the offset moved from START if a child moved it further.  */
+static uint64_t
+file_moved (int fd, off_t start, uint64_t counted)
+{
+  off_t pos;
+
+  if (fd < 0 || (pos = lseek (fd, 0, SEEK_CUR)) < start)
+    return counted;
+  return (uint64_t) (pos - start) > counted ? (uint64_t) (pos - start)
+    : counted;
+}
+
 /* Wire the steps: the input (or a pump's pipe) into the first, pipes
  * between them, the last into the output (or a pump's pipe).  */
 static gpg_error_t
@@ -257,6 +285,8 @@ connect_streams (struct run *run, const struct pgpstep_input *input,
   int fds[2];
   unsigned int i;
 
+  note_file (input->fd, &run->in_file, &run->in_start);
+  note_file (output->fd, &run->out_file, &run->out_start);
   if (input->fd >= 0)
     attach (run, &first->in, &first->own_in, input->fd, 1);
   else
@@ -433,22 +463,32 @@ finish_output (struct run *run, const struct pgpstep_output *output)
 }
 
 /* The one info line per message: no payload, no secrets.  */
+/* Bytes that passed either end: through the host's callbacks, or read
+ * or written by a child on a regular file of the caller (a child that
+ * reads or writes a pipe of the caller itself is not seen).  Called once
+ * the steps are done and before the output is committed (which may
+ * close its descriptor).  */
 static void
-log_outcome (struct run *run, const struct timespec *start)
+count_bytes (struct run *run, uint64_t *r_in, uint64_t *r_out)
+{
+  *r_in = run->in_pump.input ? run->in_pump.count
+    : file_moved (run->in_file, run->in_start, run->msgs[0].in.count);
+  *r_out = run->out_pump.output ? run->out_pump.count
+    : file_moved (run->out_file, run->out_start,
+                  run->msgs[run->nsteps - 1].out.count);
+}
+
+static void
+log_outcome (struct run *run, const struct timespec *start, uint64_t in,
+             uint64_t out)
 {
   struct log_event ev = LOG_EVENT_INIT;
   struct timespec now;
   long ms;
-  uint64_t in, out;
 
   clock_gettime (CLOCK_MONOTONIC, &now);
   ms = (now.tv_sec - start->tv_sec) * 1000
     + (now.tv_nsec - start->tv_nsec) / 1000000;
-  /* Bytes that passed the host's callbacks at either end; a step that
-   * hands its descriptor to a child process is not counted.  */
-  in = run->in_pump.input ? run->in_pump.count : run->msgs[0].in.count;
-  out = run->out_pump.output ? run->out_pump.count
-    : run->msgs[run->nsteps - 1].out.count;
   ev.message_id = run->message_id;
   ev.pipeline = pgpstep_pipeline_name (run->pipeline);
   ev.bytes_in = in;
@@ -496,6 +536,7 @@ pgpstep_run (pgpstep_pipeline_t pipeline, pgpstep_headers_t input_headers,
   struct timespec start;
   unsigned int timeout_ms = 0;
   const char *message_id = NULL;
+  uint64_t in, out;
 
   if (!r_result)
     {
@@ -535,8 +576,9 @@ pgpstep_run (pgpstep_pipeline_t pipeline, pgpstep_headers_t input_headers,
   close_unstarted (run);
   wait_deadline (run, timeout_ms);
   join_threads (run);
+  count_bytes (run, &in, &out);
   finish_output (run, output);
-  log_outcome (run, &start);
+  log_outcome (run, &start, in, out);
 
   *r_result = run->result;
   run->result = NULL;

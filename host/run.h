@@ -78,6 +78,11 @@ struct run
   unsigned int nsteps;
   struct pump in_pump;          /* Used when the input is a callback.  */
   struct pump out_pump;         /* Used when the output is a callback.  */
+  /* The caller's descriptors when they are regular files, and their
+   * offsets at the start (else -1): a step may hand them to gpg, which
+   * moves the offset but no byte through our callbacks.  */
+  int in_file, out_file;
+  off_t in_start, out_start;
 };
 
 /* Record an error of STEP (a step id, or NULL for the host's own

@@ -101,6 +101,20 @@ t_stdin_stdout_binary ()
   assert_contains "$D/status" "DECRYPTION_INFO 2 13"
 }
 
+# gpg reads and writes the files itself: the -v line still counts them.
+t_log_counts_bytes_gpg_moved ()
+{
+  random_file "$D/in" 2000000
+  pipeline "$D/p.xml" "$partner" \
+    '<step type="encrypt"><keyring>partner</keyring>' \
+    "  <recipient>$CAROL</recipient></step>"
+  cli -v run "$D/p.xml" -i "$D/in" -o "$D/out"
+  assert_exit 0
+  _out=$(wc -c <"$D/out")
+  [ "$_out" -gt 2000000 ] || fail "output of $_out bytes"
+  assert_contains "$D/stderr" "2000000 bytes in, $_out bytes out"
+}
+
 t_header_recipient ()
 {
   pipeline "$D/p.xml" "$ours" "$partner" \
@@ -333,6 +347,8 @@ t_describe ()
 
 run_case "sign+encrypt, armored, headers, partner verifies" t_sign_encrypt_armor
 run_case "stdin to stdout, binary, camellia256" t_stdin_stdout_binary
+run_case "-v counts the bytes gpg read and wrote itself" \
+  t_log_counts_bytes_gpg_moved
 run_case "recipient from a header; unknown one refused" t_header_recipient
 run_case "expired, revoked, sign-only recipients refused (17)" t_refused_keys
 run_case "legacy cipher only with allow-legacy (37)" t_legacy_cipher
