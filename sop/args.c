@@ -357,25 +357,6 @@ sop_check_output (const char *arg)
   return 0;
 }
 
-static int
-write_all (int fd, const void *buf, size_t len)
-{
-  const char *p = buf;
-  ssize_t n;
-
-  while (len)
-    {
-      n = write (fd, p, len);
-      if (n < 0 && errno == EINTR)
-        continue;
-      if (n <= 0)
-        return -1;
-      p += n;
-      len -= n;
-    }
-  return 0;
-}
-
 int
 sop_write_indirect (const char *arg, const void *buf, size_t len)
 {
@@ -384,7 +365,7 @@ sop_write_indirect (const char *arg, const void *buf, size_t len)
   if (!strncmp (arg, "@FD:", 4))
     {
       parse_fd (arg + 4, &fd);
-      if (write_all (fd, buf, len))
+      if (sop_write_all (fd, buf, len))
         {
           sop_error ("writing '%s': %s", arg, strerror (errno));
           return SOP_GENERIC;
@@ -397,7 +378,7 @@ sop_write_indirect (const char *arg, const void *buf, size_t len)
       sop_error ("cannot create '%s': %s", arg, strerror (errno));
       return errno == EEXIST ? SOP_OUTPUT_EXISTS : SOP_GENERIC;
     }
-  if (write_all (fd, buf, len) || fsync (fd))
+  if (sop_write_all (fd, buf, len) || fsync (fd))
     {
       sop_error ("writing '%s': %s", arg, strerror (errno));
       unlink (arg);

@@ -43,7 +43,7 @@ open_home (struct sop_work *w, char **r_home, gpgme_ctx_t *r_ctx,
   gpg_error_t err;
 
   *r_ctx = NULL;
-  if (asprintf (r_home, "%s/g", w->dir) < 0)
+  if (asprintf (r_home, "%s/" SOP_KEYGEN_HOME, w->dir) < 0)
     {
       *r_home = NULL;
       sop_error ("out of core");

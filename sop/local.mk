@@ -5,7 +5,7 @@ bin_PROGRAMS += pgpstep-sop
 pgpstep_sop_SOURCES = \
 	sop/sop.h sop/main.c sop/args.c sop/work.c sop/engine.c \
 	sop/verifs.c sop/keygen.c sop/cmd-crypt.c sop/cmd-sign.c \
-	sop/cmd-armor.c sop/detach.c sop/text.c
+	sop/cmd-armor.c sop/detach.c sop/text.c sop/sigclean.c
 # The throwaway home of generate-key and extract-cert is run like the
 # host's runtime homes: its agent is stopped with the host's code
 # (these objects are not exported by libpgpstep).
@@ -21,7 +21,8 @@ EXTRA_DIST += doc/pgpstep-sop.1
 
 # End to end and the interoperability matrix against gpg, sqop, rnp
 # and pgpainless-cli.
-sop_tests = tests/sop/t-sop-basic.sh tests/sop/t-sop-interop.sh
+sop_tests = tests/sop/t-sop-basic.sh tests/sop/t-sop-interop.sh \
+	tests/sop/t-sop-signal.sh
 TESTS += $(sop_tests)
 EXTRA_DIST += $(sop_tests) tests/sop/lib.sh tests/sop/peers.sh
 

@@ -115,6 +115,10 @@ int sop_write_indirect (const char *arg, const void *buf, size_t len);
 /*
  * work.c - the private work directory of a call
  */
+/* The throwaway home of generate-key and extract-cert in the work
+ * directory.  */
+#define SOP_KEYGEN_HOME "g"
+
 struct sop_work
 {
   char *dir;                    /* mkdtemp'd, 0700.  */
@@ -138,6 +142,20 @@ int sop_work_secret (struct sop_work *w, const char *name,
 int sop_work_tmpfile (struct sop_work *w, int *r_fd);
 /* Copy FD from offset 0 to OUTFD.  */
 int sop_copy_fd (int fd, int outfd);
+/* Write all LEN bytes of BUF to FD (retrying on EINTR); -1 on error
+ * with errno set.  */
+int sop_write_all (int fd, const void *buf, size_t len);
+/* Remove DIR and everything below it.  */
+void sop_remove_tree (const char *dir);
+
+
+/*
+ * sigclean.c - cleanup of a call killed by SIGINT, SIGTERM or SIGHUP
+ */
+/* Have a fatal signal remove WORKDIR (NULL: nothing) after the host's
+ * runtime homes and the agents of all; the first call installs the
+ * handlers.  */
+void sop_sigclean_watch (const char *workdir);
 
 
 /*

@@ -4,11 +4,12 @@
  *
  * pgp.signatures is a JSON array of flat objects of strings, e.g.
  *   [{"status":"valid","fingerprint":"PRIMARY","key":"SIGNING",
- *     "created":"2024-01-02T03:04:05Z","uid":"Alice <a@example>"}]
+ *     "created":"2024-01-02T03:04:05Z","uid":"Alice <a@example>",
+ *     "class":"binary"}]
  * One line per valid signature:
- *   CREATED SIGNING-FPR PRIMARY-FPR DESCRIPTION
- * The step does not report the signature class, so the optional
- * "mode:" field is left out.
+ *   CREATED SIGNING-FPR PRIMARY-FPR mode:MODE DESCRIPTION
+ * where MODE is the signature class ("binary" or "text"; the field is
+ * left out when the step did not name one).
  */
 #include <config.h>
 #include <errno.h>
@@ -27,6 +28,7 @@ struct sig
   char key[80];
   char created[40];
   char uid[FIELD_MAX];
+  char mode[16];                /* The "class" field.  */
 };
 
 static const char *
@@ -148,6 +150,9 @@ parse_object (const char *p, struct sig *sig)
         copy_field (sig->created, sizeof sig->created, value);
       else if (!strcmp (name, "uid"))
         copy_field (sig->uid, sizeof sig->uid, value);
+      else if (!strcmp (name, "class")
+               && (!strcmp (value, "binary") || !strcmp (value, "text")))
+        copy_field (sig->mode, sizeof sig->mode, value);
       p = skip_ws (p);
       if (*p == ',')
         p = skip_ws (p + 1);
@@ -176,8 +181,9 @@ sop_verifications (const char *json, FILE *fp, unsigned int *r_count)
         goto bad;
       if (!strcmp (sig.status, "valid") && *sig.fpr && *sig.created)
         {
-          fprintf (fp, "%s %s %s%s%s\n", sig.created,
+          fprintf (fp, "%s %s %s%s%s%s%s\n", sig.created,
                    *sig.key ? sig.key : sig.fpr, sig.fpr,
+                   *sig.mode ? " mode:" : "", sig.mode,
                    *sig.uid ? " " : "", sig.uid);
           ++*r_count;
         }

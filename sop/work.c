@@ -18,8 +18,8 @@
  * DIR/r/ps.XXXXXX/.  */
 #define TMPDIR_MAX 48
 
-static int
-write_all (int fd, const void *buf, size_t len)
+int
+sop_write_all (int fd, const void *buf, size_t len)
 {
   const char *p = buf;
   ssize_t n;
@@ -58,6 +58,7 @@ sop_work_open (struct sop_work *w)
       w->dir = NULL;
       return SOP_GENERIC;
     }
+  sop_sigclean_watch (w->dir);
   if (asprintf (&w->secrets, "%s/s", w->dir) < 0)
     {
       w->secrets = NULL;
@@ -94,10 +95,20 @@ remove_one (const char *path, const struct stat *st, int flag,
 }
 
 void
+sop_remove_tree (const char *dir)
+{
+  nftw (dir, remove_one, 16, FTW_DEPTH | FTW_PHYS);
+}
+
+void
 sop_work_close (struct sop_work *w)
 {
   if (w->dir)
-    nftw (w->dir, remove_one, 16, FTW_DEPTH | FTW_PHYS);
+    {
+      sop_remove_tree (w->dir);
+      /* Only now: a signal meanwhile still has the cleanup remove it.  */
+      sop_sigclean_watch (NULL);
+    }
   free (w->dir);
   free (w->secrets);
   free (w->runtime);
@@ -117,8 +128,8 @@ store (const char *path, const void *buf, size_t len, const char *suffix)
       sop_error ("cannot create %s: %s", path, strerror (errno));
       return SOP_GENERIC;
     }
-  if (write_all (fd, buf, len)
-      || (suffix && write_all (fd, suffix, strlen (suffix))))
+  if (sop_write_all (fd, buf, len)
+      || (suffix && sop_write_all (fd, suffix, strlen (suffix))))
     {
       sop_error ("cannot write %s: %s", path, strerror (errno));
       rc = SOP_GENERIC;
@@ -207,7 +218,7 @@ sop_copy_fd (int fd, int outfd)
         }
       if (!n)
         return 0;
-      if (write_all (outfd, buf, n))
+      if (sop_write_all (outfd, buf, n))
         {
           sop_error ("write error: %s", strerror (errno));
           return SOP_GENERIC;

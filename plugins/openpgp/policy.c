@@ -641,6 +641,17 @@ json_field (struct buf *b, int *first, const char *name, const char *value)
   *first = 0;
 }
 
+/* "binary" or "text" for a signature of class 0x00 or 0x01 whose
+ * class gpg reported (VALIDSIG, ERRSIG); NULL otherwise.  */
+static const char *
+sig_class_name (const struct status_sig *sig)
+{
+  if (!sig->validsig && !sig->errsig)
+    return NULL;
+  return sig->sig_class == 0x00 ? "binary"
+    : sig->sig_class == 0x01 ? "text" : NULL;
+}
+
 gpg_error_t
 policy_signatures_json (const struct policy_verdict *v, status_result_t res,
                         char **r_json)
@@ -667,6 +678,7 @@ policy_signatures_json (const struct policy_verdict *v, status_result_t res,
       json_field (&b, &first, "algorithm",
                   status_pubkey_name (sig->pubkey_algo));
       json_field (&b, &first, "uid", sig->uid);
+      json_field (&b, &first, "class", sig_class_name (sig));
       buf_add (&b, "}", 1);
     }
   buf_add (&b, "]", 1);

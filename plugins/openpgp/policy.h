@@ -157,7 +157,8 @@ void policy_verdict_release (struct policy_verdict *v);
 
 /* The JSON array of all signatures of RES (malloced), e.g.
  * [{"status":"valid","fingerprint":"…","keyid":"…","created":"…",
- *   "digest":"SHA512","algo":"EDDSA","uid":"…"}].  */
+ *   "digest":"SHA512","algorithm":"EDDSA","uid":"…","class":"binary"}];
+ * class is "binary" or "text" (signature class 0x00 or 0x01).  */
 gpg_error_t policy_signatures_json (const struct policy_verdict *v,
                                     status_result_t res, char **r_json);
 

@@ -160,7 +160,7 @@ expect 0 "decrypt --verify-with" $S decrypt --verify-with=alice.pub \
 check cmp out data
 _fpr=$(gpg --batch --with-colons --import-options show-only --homedir "$G" \
          --import alice.pub 2>/dev/null | awk -F: '$1=="fpr"{print $10; exit}')
-check grep -Eq "^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9:]{8}Z [0-9A-F]{40} $_fpr" v1
+check grep -Eq "^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9:]{8}Z [0-9A-F]{40} $_fpr mode:binary( |\$)" v1
 expect 0 "decrypt --verify-with an unrelated certificate" \
   $S decrypt --verify-with=bob.pub --verifications-out=v2 carol.sec <signed.asc
 check cmp out data
@@ -177,6 +177,11 @@ g --import alice.sec 2>/dev/null
 g --armor --detach-sign -u "$_fpr" <data >data.sig
 expect 0 "verify" $S verify data.sig alice.pub <data
 check grep -q " $_fpr" out
+check grep -q " $_fpr mode:binary " out
+g --armor --detach-sign --textmode -u "$_fpr" <data >data.tsig
+expect 0 "verify a text signature: mode:text" $S verify data.tsig alice.pub \
+  <data
+check grep -q " $_fpr mode:text " out
 expect 3 "verify with the wrong certificate" $S verify data.sig bob.pub <data
 printf 'hello world!\n' >data2
 expect 3 "verify a changed payload" $S verify data.sig alice.pub <data2

@@ -6,6 +6,7 @@ check_PROGRAMS += tests/unit/t-armorstep
 TESTS += tests/unit/t-armorstep
 tests_unit_t_armorstep_SOURCES = tests/unit/t-armorstep.c \
 	tests/unit/fakehost.h tests/unit/fakehost.c \
+	tests/unit/gpghome.h tests/unit/gpghome.c \
 	plugins/armor/armor.c
 tests_unit_t_armorstep_CFLAGS = $(unit_cflags) \
 	-I$(top_srcdir)/plugins/openpgp \

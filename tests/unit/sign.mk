@@ -6,6 +6,7 @@ check_PROGRAMS += tests/unit/t-sign tests/unit/t-sigcut
 TESTS += tests/unit/t-sign tests/unit/t-sigcut
 tests_unit_t_sign_SOURCES = tests/unit/t-sign.c \
 	tests/unit/fakehost.h tests/unit/fakehost.c \
+	tests/unit/gpghome.h tests/unit/gpghome.c \
 	plugins/sign/sign.c \
 	plugins/sign/feed.h plugins/sign/feed.c \
 	plugins/sign/textcheck.h plugins/sign/textcheck.c

@@ -21,6 +21,7 @@
 #include <pgpstep/pgpstep.h>
 #include <pgpstep/host.h>
 #include "fakehost.h"
+#include "gpghome.h"
 
 #define KEYS  TEST_DATA_DIR "/gpg/keys"
 #define MSGS  TEST_DATA_DIR "/gpg/messages"
@@ -35,73 +36,6 @@ static int have_sqop;
 
 
 /* Helpers.  */
-
-static int sh (const char *fmt, ...) __attribute__ ((format (printf, 1, 2)));
-static int
-sh (const char *fmt, ...)
-{
-  va_list ap;
-  char *cmd;
-  int rc;
-
-  va_start (ap, fmt);
-  if (vasprintf (&cmd, fmt, ap) < 0)
-    abort ();
-  va_end (ap);
-  rc = system (cmd);
-  free (cmd);
-  return WIFEXITED (rc) ? WEXITSTATUS (rc) : -1;
-}
-
-static char *
-read_file (const char *name, size_t *r_len)
-{
-  FILE *fp = fopen (name, "rb");
-  char *buf = NULL;
-  long n;
-
-  if (!fp)
-    return NULL;
-  if (!fseek (fp, 0, SEEK_END) && (n = ftell (fp)) >= 0
-      && !fseek (fp, 0, SEEK_SET) && (buf = malloc (n + 1)))
-    {
-      if (fread (buf, 1, n, fp) != (size_t) n)
-        {
-          free (buf);
-          buf = NULL;
-        }
-      else
-        {
-          buf[n] = 0;
-          if (r_len)
-            *r_len = n;
-        }
-    }
-  fclose (fp);
-  return buf;
-}
-
-/* Read NAME or fail the test.  */
-static char *
-must_read (const char *name, size_t *r_len)
-{
-  char *buf = read_file (name, r_len);
-
-  if (!buf)
-    fail_msg ("cannot read %s", name);
-  return buf;
-}
-
-static void
-write_file (const char *name, const void *buf, size_t len)
-{
-  FILE *fp = fopen (name, "wb");
-
-  assert_non_null (fp);
-  if (len)
-    assert_int_equal (fwrite (buf, 1, len, fp), len);
-  assert_int_equal (fclose (fp), 0);
-}
 
 /* BASE/NAME in BUF (256 bytes).  */
 static const char *
@@ -318,15 +252,11 @@ group_setup (void **unused)
 static int
 group_teardown (void **unused)
 {
-  char sock[160];
-  int n;
+  char home[160];
 
   (void) unused;
-  sh ("gpgconf --homedir %s/g --kill all 2>/dev/null", base);
-  snprintf (sock, sizeof sock, "%s/g/S.gpg-agent", base);
-  /* gpgconf returns before the agent is gone.  */
-  for (n = 0; n < 500 && !access (sock, F_OK); n++)
-    usleep (10000);
+  snprintf (home, sizeof home, "%s/g", base);
+  stop_agent (home);
   sh ("rm -rf %s", base);
   return 0;
 }

@@ -9,7 +9,6 @@
  */
 #include <config.h>
 #include <errno.h>
-#include <fcntl.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -23,6 +22,7 @@
 #include <cmocka.h>
 
 #include "fakehost.h"
+#include "gpghome.h"
 
 #define ALICE "015ABD50EB712E873C6BB2B009037A2EDFD86C9F"
 #define BOB   "37213D1976A23E2625719E022975619AFF1CDD85"
@@ -32,6 +32,7 @@
 
 #define MSG(name) TEST_DATA_DIR "/gpg/messages/" name
 #define DEC(name) TEST_DATA_DIR "/decrypt/" name
+#define HOME_TEMPLATE "/tmp/t-dec.XXXXXX"
 #define KEY(name) TEST_DATA_DIR "/gpg/keys/" name
 
 /* Homes: alice + bob (unprotected) + carol's certificate; alice
@@ -51,92 +52,6 @@ gpg_error_t pgpstep_module_init (const struct pgpstep_host *host,
 
 /* Helpers.  */
 
-static char *
-read_file (const char *path, size_t *r_len)
-{
-  FILE *fp = fopen (path, "rb");
-  char *buf;
-  long size;
-
-  if (!fp)
-    fail_msg ("cannot open %s", path);
-  fseek (fp, 0, SEEK_END);
-  size = ftell (fp);
-  rewind (fp);
-  buf = malloc (size + 1);
-  assert_non_null (buf);
-  assert_int_equal (fread (buf, 1, size, fp), (size_t) size);
-  buf[size] = 0;
-  fclose (fp);
-  *r_len = size;
-  return buf;
-}
-
-static void
-write_file (const char *path, const void *buf, size_t len)
-{
-  FILE *fp = fopen (path, "wb");
-
-  assert_non_null (fp);
-  assert_int_equal (fwrite (buf, 1, len, fp), len);
-  assert_int_equal (fclose (fp), 0);
-}
-
-static int
-sh (const char *fmt, ...) __attribute__ ((format (printf, 1, 2)));
-
-/* Run a shell command; return its exit status.  */
-static int
-sh (const char *fmt, ...)
-{
-  va_list ap;
-  char *cmd;
-  int rc;
-
-  va_start (ap, fmt);
-  if (vasprintf (&cmd, fmt, ap) < 0)
-    abort ();
-  va_end (ap);
-  rc = system (cmd);
-  free (cmd);
-  return WIFEXITED (rc) ? WEXITSTATUS (rc) : -1;
-}
-
-static void
-make_home (char *home, const char *keys)
-{
-  strcpy (home, "/tmp/t-dec.XXXXXX");
-  if (!mkdtemp (home))
-    abort ();
-  if (sh ("for k in %s; do gpg --homedir %s --batch --quiet --no-options"
-          " --import \"$k\" || exit 1; done 2>/dev/null", keys, home))
-    fail_msg ("importing %s into %s failed", keys, home);
-}
-
-/* Stop the agent of HOME and wait until it is gone, then remove HOME.  */
-static void
-remove_home (const char *home)
-{
-  char cmd[256], line[128];
-  long pid = 0;
-  FILE *fp;
-  int i;
-
-  snprintf (cmd, sizeof cmd, "gpg-connect-agent --homedir %s"
-            " --no-autostart 'getinfo pid' /bye 2>/dev/null", home);
-  if ((fp = popen (cmd, "r")))
-    {
-      while (fgets (line, sizeof line, fp))
-        if (!strncmp (line, "D ", 2))
-          pid = strtol (line + 2, NULL, 10);
-      pclose (fp);
-    }
-  sh ("gpgconf --homedir %s --kill gpg-agent 2>/dev/null", home);
-  for (i = 0; pid > 0 && i < 500 && !kill (pid, 0); i++)
-    usleep (10000);
-  sh ("rm -rf %s", home);
-}
-
 static int
 setup (void **state)
 {
@@ -145,13 +60,14 @@ setup (void **state)
   (void) state;
   signal (SIGPIPE, SIG_IGN);
   setenv ("LC_ALL", "C", 1);
-  invoice = read_file (MSG ("invoice.xml"), &invoice_len);
-  make_home (home_all, KEY ("alice.sec.asc") " "
+  invoice = must_read (MSG ("invoice.xml"), &invoice_len);
+  make_home (home_all, HOME_TEMPLATE, KEY ("alice.sec.asc") " "
              DEC ("bob-unprotected.sec.asc") " " KEY ("carol.pub.asc"));
-  make_home (home_alice, KEY ("alice.sec.asc"));
-  make_home (home_bob, DEC ("bob-unprotected.sec.asc"));
-  make_home (home_empty, "");
-  make_home (home_carol, KEY ("carol.sec.asc") " " KEY ("bob.pub.asc"));
+  make_home (home_alice, HOME_TEMPLATE, KEY ("alice.sec.asc"));
+  make_home (home_bob, HOME_TEMPLATE, DEC ("bob-unprotected.sec.asc"));
+  make_home (home_empty, HOME_TEMPLATE, "");
+  make_home (home_carol, HOME_TEMPLATE,
+             KEY ("carol.sec.asc") " " KEY ("bob.pub.asc"));
   strcpy (workdir, "/tmp/t-dec-w.XXXXXX");
   if (!mkdtemp (workdir))
     abort ();
@@ -292,7 +208,7 @@ test_armored_lf_and_crlf (void **state)
   fh.source_pipe = 1;
   assert_invoice (&fh, run (&fh, home_alice, keyring,
                             MSG ("gpg-enc-to-alice.asc")));
-  asc = read_file (MSG ("gpg-enc-to-alice.asc"), &len);
+  asc = must_read (MSG ("gpg-enc-to-alice.asc"), &len);
   crlf = malloc (2 * len);
   assert_non_null (crlf);
   for (i = 0; i < len; i++)
@@ -528,7 +444,7 @@ test_hidden_recipients_refused (void **state)
                             DEC ("hidden-alice-carol-signed-bob.gpg")),
                   GPG_ERR_BAD_SIGNATURE, "not-allowed");
 
-  msg = read_file (DEC ("hidden-alice-carol.gpg"), &len);
+  msg = must_read (DEC ("hidden-alice-carol.gpg"), &len);
   bad = malloc (len + 8);
   assert_non_null (bad);
   /* The last byte is in the encrypted MDC.  */
@@ -627,7 +543,7 @@ test_damaged_armor (void **state)
   (void) state;
   /* Only the checksum line changed: gpg decrypts the intact binary
    * and succeeds, the armor decoder finds the mismatch.  */
-  asc = read_file (MSG ("gpg-enc-to-alice.asc"), &len);
+  asc = must_read (MSG ("gpg-enc-to-alice.asc"), &len);
   p = strstr (asc, "\n=");
   assert_non_null (p);
   p[2] = p[2] == 'A' ? 'B' : 'A';

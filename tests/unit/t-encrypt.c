@@ -10,9 +10,7 @@
  *   n  empty: the host's home for a step without keyring
  */
 #include <config.h>
-#include <dirent.h>
 #include <errno.h>
-#include <fcntl.h>
 #include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -27,6 +25,7 @@
 #include <pgpstep/pgpstep.h>
 #include <pgpstep/host.h>
 #include "fakehost.h"
+#include "gpghome.h"
 
 #define KEYS TEST_DATA_DIR "/gpg/keys"
 #define INVOICE TEST_DATA_DIR "/gpgrun/invoice.xml"
@@ -50,81 +49,6 @@ static int source_pipe;         /* run_step feeds the input through a pipe.  */
 
 /* Helpers.  */
 
-/* Run a shell command; return its exit status.  */
-static int sh (const char *fmt, ...) __attribute__ ((format (printf, 1, 2)));
-static int
-sh (const char *fmt, ...)
-{
-  va_list ap;
-  char *cmd;
-  int rc;
-
-  va_start (ap, fmt);
-  if (vasprintf (&cmd, fmt, ap) < 0)
-    abort ();
-  va_end (ap);
-  rc = system (cmd);
-  free (cmd);
-  return WIFEXITED (rc) ? WEXITSTATUS (rc) : -1;
-}
-
-static char *
-read_file (const char *name, size_t *r_len)
-{
-  FILE *fp = fopen (name, "rb");
-  char *buf = NULL;
-  long n;
-
-  if (!fp)
-    return NULL;
-  if (!fseek (fp, 0, SEEK_END) && (n = ftell (fp)) >= 0
-      && !fseek (fp, 0, SEEK_SET) && (buf = malloc (n + 1)))
-    {
-      if (fread (buf, 1, n, fp) != (size_t) n)
-        {
-          free (buf);
-          buf = NULL;
-        }
-      else
-        {
-          buf[n] = 0;
-          if (r_len)
-            *r_len = n;
-        }
-    }
-  fclose (fp);
-  return buf;
-}
-
-static void
-write_file (const char *name, const void *buf, size_t len)
-{
-  FILE *fp = fopen (name, "wb");
-
-  assert_non_null (fp);
-  if (len)
-    assert_int_equal (fwrite (buf, 1, len, fp), len);
-  assert_int_equal (fclose (fp), 0);
-}
-
-/* Whether file NAME contains STR.  */
-static int
-file_has (const char *name, const char *str)
-{
-  char *text = read_file (name, NULL);
-  int found = text && strstr (text, str);
-
-  free (text);
-  return found;
-}
-
-/* Whether files A and B are equal.  */
-static int
-same_files (const char *a, const char *b)
-{
-  return !sh ("cmp -s '%s' '%s'", a, b);
-}
-
 /* Decrypt BASE/out.gpg in home HOME (with EXTRA gpg options) into
  * BASE/dec, status into BASE/st.  Returns gpg's exit code.  */
 static int
@@ -140,51 +64,14 @@ gpg_decrypt (const char *home, const char *extra)
 static void
 stop_agents (void)
 {
-  char sock[160];
-  int i, n;
+  char home[160];
+  int i;
 
   for (i = 0; homes[i]; i++)
     {
-      sh ("gpgconf --homedir %s/%s --kill all 2>/dev/null", base, homes[i]);
-      snprintf (sock, sizeof sock, "%s/%s/S.gpg-agent", base, homes[i]);
-      /* gpgconf returns before the agent is gone (GNUPG-FACTS).  */
-      for (n = 0; n < 500 && !access (sock, F_OK); n++)
-        usleep (10000);
+      snprintf (home, sizeof home, "%s/%s", base, homes[i]);
+      stop_agent (home);
     }
-}
-
-/* The number of live child processes of ours.  */
-static int
-count_children (void)
-{
-  DIR *dir = opendir ("/proc");
-  struct dirent *d;
-  char name[300], buf[512], *p;
-  int n = 0, fd;
-  long ppid;
-  ssize_t len;
-
-  if (!dir)
-    return -1;
-  while ((d = readdir (dir)))
-    {
-      if (*d->d_name < '0' || *d->d_name > '9')
-        continue;
-      snprintf (name, sizeof name, "/proc/%s/stat", d->d_name);
-      fd = open (name, O_RDONLY);
-      if (fd < 0)
-        continue;
-      len = read (fd, buf, sizeof buf - 1);
-      close (fd);
-      if (len <= 0)
-        continue;
-      buf[len] = 0;
-      p = strrchr (buf, ')');
-      if (p && sscanf (p + 2, "%*c %ld", &ppid) == 1 && ppid == getpid ())
-        n++;
-    }
-  closedir (dir);
-  return n;
 }
 
 

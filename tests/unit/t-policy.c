@@ -406,10 +406,10 @@ test_signatures_json (void **state)
     "[{\"status\":\"valid\",\"fingerprint\":\"" ALICE "\",\"key\":\"" ALICE
     "\",\"keyid\":\"09037A2EDFD86C9F\",\"created\":\"2026-11-26T"
     "16:15:36Z\",\"digest\":\"SHA256\",\"algorithm\":\"EDDSA\",\"uid\":"
-    "\"Alice Example <alice@example.org>\"},"
+    "\"Alice Example <alice@example.org>\",\"class\":\"binary\"},"
     "{\"status\":\"unknown-key\",\"key\":\"" CAROL_SIGNING "\",\"keyid\":"
     "\"BD1610EE6DA48C6F\",\"created\":\"2026-11-26T16:15:38Z\",\"digest\":"
-    "\"SHA256\",\"algorithm\":\"EDDSA\"}]");
+    "\"SHA256\",\"algorithm\":\"EDDSA\",\"class\":\"binary\"}]");
   free (json);
   policy_verdict_release (&v);
   policy_release (&pol);

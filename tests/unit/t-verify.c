@@ -20,12 +20,14 @@
 #include <cmocka.h>
 
 #include "fakehost.h"
+#include "gpghome.h"
 
 #define ALICE "015ABD50EB712E873C6BB2B009037A2EDFD86C9F"
 #define BOB   "37213D1976A23E2625719E022975619AFF1CDD85"
 #define CAROL "2CD7BF5B19080ACFDAD9A97A0EA17B0BD56D690F"
 
 #define MSG(name) TEST_DATA_DIR "/gpg/messages/" name
+#define HOME_TEMPLATE "/tmp/t-ver.XXXXXX"
 #define KEY(name) TEST_DATA_DIR "/gpg/keys/" name
 #define GOOD_UNKNOWN MSG ("gen-good-unknown-detached.sig")
 
@@ -43,91 +45,16 @@ gpg_error_t pgpstep_module_init (const struct pgpstep_host *host,
 
 /* Helpers.  */
 
-static char *
-read_file (const char *path, size_t *r_len)
-{
-  FILE *fp = fopen (path, "rb");
-  char *buf;
-  long size;
-
-  if (!fp)
-    fail_msg ("cannot open %s", path);
-  fseek (fp, 0, SEEK_END);
-  size = ftell (fp);
-  rewind (fp);
-  buf = malloc (size + 1);
-  assert_non_null (buf);
-  assert_int_equal (fread (buf, 1, size, fp), (size_t) size);
-  buf[size] = 0;
-  fclose (fp);
-  *r_len = size;
-  return buf;
-}
-
-static int sh (const char *fmt, ...) __attribute__ ((format (printf, 1, 2)));
-
-static int
-sh (const char *fmt, ...)
-{
-  va_list ap;
-  char *cmd;
-  int rc;
-
-  va_start (ap, fmt);
-  if (vasprintf (&cmd, fmt, ap) < 0)
-    abort ();
-  va_end (ap);
-  rc = system (cmd);
-  free (cmd);
-  return WIFEXITED (rc) ? WEXITSTATUS (rc) : -1;
-}
-
 /* W/NAME (static buffer, one at a time per call site).  */
 static const char *
 wf (const char *name)
 {
-  static char buf[4][128];
+  static char buf[4][sizeof w + 128];   /* Room for b64's names.  */
   static int i;
 
   i = (i + 1) % 4;
   snprintf (buf[i], sizeof buf[i], "%s/%s", w, name);
   return buf[i];
-}
-
-static void
-make_home (char *home, const char *keys)
-{
-  strcpy (home, "/tmp/t-ver.XXXXXX");
-  if (!mkdtemp (home))
-    abort ();
-  if (sh ("for k in %s; do gpg --homedir %s --batch --quiet --no-options"
-          " --pinentry-mode loopback --passphrase 'bob passphrase'"
-          " --import \"$k\" || exit 1; done 2>/dev/null", keys, home))
-    fail_msg ("importing %s into %s failed", keys, home);
-}
-
-/* Stop the agent of HOME and wait until it is gone, then remove HOME.  */
-static void
-remove_home (const char *home)
-{
-  char cmd[256], line[128];
-  long pid = 0;
-  FILE *fp;
-  int i;
-
-  snprintf (cmd, sizeof cmd, "gpg-connect-agent --homedir %s"
-            " --no-autostart 'getinfo pid' /bye 2>/dev/null", home);
-  if ((fp = popen (cmd, "r")))
-    {
-      while (fgets (line, sizeof line, fp))
-        if (!strncmp (line, "D ", 2))
-          pid = strtol (line + 2, NULL, 10);
-      pclose (fp);
-    }
-  sh ("gpgconf --homedir %s --kill all 2>/dev/null", home);
-  for (i = 0; pid > 0 && i < 500 && !kill (pid, 0); i++)
-    usleep (10000);
-  sh ("rm -rf %s", home);
 }
 
 /* Make the signatures and data of the tests in W.  */
@@ -191,13 +118,15 @@ setup (void **state)
   (void) state;
   signal (SIGPIPE, SIG_IGN);
   setenv ("LC_ALL", "C", 1);
-  invoice = read_file (MSG ("invoice.xml"), &invoice_len);
-  make_home (home_all, KEY ("alice.pub.asc") " " KEY ("bob.pub.asc") " "
+  invoice = must_read (MSG ("invoice.xml"), &invoice_len);
+  make_home (home_all, HOME_TEMPLATE,
+             KEY ("alice.pub.asc") " " KEY ("bob.pub.asc") " "
              KEY ("carol.pub.asc") " " KEY ("expired.pub.asc") " "
              KEY ("revoked.pub.asc"));
-  make_home (home_alice, KEY ("alice.pub.asc"));
-  make_home (home_sign, KEY ("alice.sec.asc") " " KEY ("bob.sec.asc"));
-  make_home (home_empty, "");
+  make_home (home_alice, HOME_TEMPLATE, KEY ("alice.pub.asc"));
+  make_home (home_sign, HOME_TEMPLATE,
+             KEY ("alice.sec.asc") " " KEY ("bob.sec.asc"));
+  make_home (home_empty, HOME_TEMPLATE, "");
   strcpy (w, "/tmp/t-ver-w.XXXXXX");
   if (!mkdtemp (w) || make_fixtures ())
     return -1;
@@ -279,7 +208,7 @@ run_detached (struct fakehost *fh, const char *home,
   struct fakehost_value headers[2] = { { "sig", NULL }, { NULL, NULL } };
   gpg_error_t err;
   size_t len;
-  char *sig = read_file (sigfile, &len);
+  char *sig = must_read (sigfile, &len);
 
   headers[0].value = sig;
   err = run_mem (fh, home, params, headers, file, NULL, 0);
@@ -334,7 +263,7 @@ assert_released (const struct fakehost *fh, gpg_error_t err, const char *file)
   if (err)
     fail_msg ("failed: %s: %s", gpg_strerror (err),
               fh->err_text ? fh->err_text : "(no detail)");
-  want = read_file (file, &len);
+  want = must_read (file, &len);
   assert_int_equal (fh->outlen, len);
   assert_memory_equal (fh->out, want, len);
   free (want);
@@ -537,6 +466,30 @@ test_detached_text_mode_and_mixed_signatures (void **state)
   fakehost_release (&fh);
 }
 
+/* pgp.signatures names the class of each signature (SOP's mode:).  */
+static void
+test_signatures_header_names_binary_or_text_class (void **state)
+{
+  struct fakehost fh = { 0 };
+
+  (void) state;
+  assert_released (&fh, run_detached (&fh, home_all, detached,
+                                      MSG ("invoice.xml"),
+                                      wf ("inv.alice.b64")),
+                   MSG ("invoice.xml"));
+  assert_contains (fakehost_header (&fh, "pgp.signatures"),
+                   "\"class\":\"binary\"");
+  assert_released (&fh, run_detached (&fh, home_all, detached,
+                                      wf ("text.txt"), wf ("text.two.b64")),
+                   wf ("text.txt"));
+  assert_contains (fakehost_header (&fh, "pgp.signatures"),
+                   "\"uid\":\"Alice Example <alice@example.org>\","
+                   "\"class\":\"text\"}");
+  assert_contains (fakehost_header (&fh, "pgp.signatures"),
+                   "\"class\":\"text\"}]");
+  fakehost_release (&fh);
+}
+
 static void
 test_detached_large_data_in_chunks (void **state)
 {
@@ -715,7 +668,7 @@ test_garbage_empty_truncated_input (void **state)
 {
   struct fakehost fh = { 0 };
   size_t len;
-  char *msg = read_file (MSG ("gpg-alice-signed.gpg"), &len);
+  char *msg = must_read (MSG ("gpg-alice-signed.gpg"), &len);
 
   (void) state;
   assert_refused (&fh, run_mem (&fh, home_all, keyring, NULL, NULL,
@@ -828,6 +781,7 @@ main (void)
     cmocka_unit_test (test_detached_vectors_armored_and_base64),
     cmocka_unit_test (test_detached_made_now_each_digest_and_signer),
     cmocka_unit_test (test_detached_text_mode_and_mixed_signatures),
+    cmocka_unit_test (test_signatures_header_names_binary_or_text_class),
     cmocka_unit_test (test_detached_large_data_in_chunks),
     cmocka_unit_test (test_modified_data_or_signature_is_bad),
     cmocka_unit_test (test_unknown_expired_revoked_keys_are_refused),
