@@ -7,6 +7,19 @@
  * exists is complete, and a re-run skips its message.  Inputs are only
  * read.  Each message gets one JSON line on stdout (under a lock, in
  * completion order).
+ *
+ * Group commit: the syncs cost about as much as a small message's gpg
+ * run, so a worker does not wait for them.  It queues its finished
+ * output to one committer thread and takes the next message.  The
+ * committer takes all queued outputs at once; for each it syncs the
+ * content and only then links it into place; then it syncs the output
+ * directory once for the group and only then prints the group's JSON
+ * lines.  Crash safety: content is durable before it has a name, so a
+ * crash between link and the directory sync leaves either no entry
+ * (the message runs again) or an entry with complete content (the
+ * re-run rightly skips it); a JSON line is printed only once both
+ * content and entry are on disk.  The queue is bounded, so a slow disk
+ * holds the workers back instead of piling up open files.
  */
 #include <config.h>
 #include <dirent.h>
@@ -25,8 +38,21 @@
 
 #define SIDECAR_SUFFIX ".headers.json"
 #define SIDECAR_MAX (1024u * 1024)
+#define QUEUE_MAX 64            /* Outputs waiting for the committer.  */
 
 enum msg_state { MSG_PENDING = 0, MSG_OK, MSG_FAILED, MSG_SKIPPED };
+
+/* A message whose run succeeded, its output not yet committed.  */
+struct finished
+{
+  struct finished *next;
+  unsigned int idx;
+  struct outfile *of;
+  char *outpath;
+  char *json;                   /* Its result headers, or NULL.  */
+  gpg_error_t err;              /* Of the commit.  */
+  char *text;                   /* Explains ERR; malloced.  */
+};
 
 struct batch
 {
@@ -40,6 +66,14 @@ struct batch
   unsigned int next;
   unsigned int ok, failed, skipped;
   gpg_error_t fatal;            /* Out of core: stop handing out work.  */
+
+  int out_fd;                   /* The output directory, for its sync.  */
+  int committer;                /* The committer thread runs.  */
+  struct finished *queue, **queue_tail;
+  unsigned int queued;
+  int workers_done;
+  pthread_cond_t more;          /* Signalled: queued, or workers done.  */
+  pthread_cond_t room;          /* Signalled: the queue was taken.  */
 };
 
 
@@ -150,22 +184,13 @@ put_oneline (FILE *fp, const char *json)
     }
 }
 
-/* Report message IDX: one JSON line and the counters.  RESULT may be
- * NULL; TEXT explains a failure that has no result.  */
+/* Report message IDX: one JSON line and the counters.  STEP names the
+ * failed step, JSON holds the result headers; both may be NULL.  */
 static void
 report (struct batch *b, unsigned int idx, enum msg_state state,
-        const char *output, pgpstep_result_t result, int code,
+        const char *output, const char *step, const char *json, int code,
         const char *text)
 {
-  char *json = NULL;
-  const char *step = result ? pgpstep_result_step (result) : NULL;
-
-  if (result && state == MSG_OK
-      && pgpstep_headers_to_json (pgpstep_result_headers (result), &json))
-    json = NULL;
-  if (state == MSG_FAILED && !text && result)
-    text = pgpstep_result_message (result);
-
   pthread_mutex_lock (&b->lock);
   b->exit_codes[idx] = code;
   if (state == MSG_OK)
@@ -194,7 +219,7 @@ report (struct batch *b, unsigned int idx, enum msg_state state,
       fputs (", \"error\": ", stdout);
       put_string (stdout, text ? text : "failed");
     }
-  if (json)
+  if (json && state == MSG_OK)
     {
       fputs (", \"headers\": ", stdout);
       put_oneline (stdout, json);
@@ -206,7 +231,6 @@ report (struct batch *b, unsigned int idx, enum msg_state state,
              " %u remaining ", b->ok, b->failed, b->skipped,
              b->nnames - b->ok - b->failed - b->skipped);
   pthread_mutex_unlock (&b->lock);
-  pgpstep_free (json);
 }
 
 
@@ -258,10 +282,87 @@ message_headers (struct batch *b, const char *name,
 }
 
 
-static gpg_error_t
-commit_cb (void *handle)
+/* Commit the outputs of LIST (see the top of the file), report and
+ * free them.  */
+static void
+commit_group (struct batch *b, struct finished *list)
 {
-  return outfile_sync (handle);
+  struct finished *f, *next;
+  int linked = 0;
+
+  for (f = list; f; f = f->next)
+    {
+      /* Syncs the content, then links it.  */
+      f->err = outfile_commit_nodirsync (f->of, &f->text);
+      if (!f->err)
+        linked = 1;
+    }
+  /* Best effort, as in outfile_commit: an entry is complete content
+   * even if this sync fails.  */
+  if (linked)
+    fsync (b->out_fd);
+  for (f = list; f; f = next)
+    {
+      next = f->next;
+      if (f->err)
+        report (b, f->idx, MSG_FAILED, NULL, NULL, NULL,
+                gpg_err_code (f->err) == GPG_ERR_EEXIST
+                ? cli_exit (GPG_ERR_EEXIST) : pgpstep_exit_code (f->err),
+                f->text ? f->text : gpg_strerror (f->err));
+      else
+        report (b, f->idx, MSG_OK, f->outpath, NULL, f->json, 0, NULL);
+      outfile_release (f->of);
+      free (f->outpath);
+      free (f->text);
+      pgpstep_free (f->json);
+      free (f);
+    }
+}
+
+/* Hand F to the committer (or commit it here if there is none).  */
+static void
+queue_finished (struct batch *b, struct finished *f)
+{
+  pthread_mutex_lock (&b->lock);
+  if (!b->committer)
+    {
+      pthread_mutex_unlock (&b->lock);
+      commit_group (b, f);
+      return;
+    }
+  while (b->queued >= QUEUE_MAX)
+    pthread_cond_wait (&b->room, &b->lock);
+  *b->queue_tail = f;
+  b->queue_tail = &f->next;
+  b->queued++;
+  pthread_cond_signal (&b->more);
+  pthread_mutex_unlock (&b->lock);
+}
+
+static void *
+committer (void *arg)
+{
+  struct batch *b = arg;
+  struct finished *list;
+
+  pthread_mutex_lock (&b->lock);
+  for (;;)
+    {
+      while (!b->queue && !b->workers_done)
+        pthread_cond_wait (&b->more, &b->lock);
+      if (!b->queue)
+        break;
+      list = b->queue;
+      b->queue = NULL;
+      b->queue_tail = &b->queue;
+      b->queued = 0;
+      pthread_cond_broadcast (&b->room);
+      pthread_mutex_unlock (&b->lock);
+      commit_group (b, list);
+      pthread_mutex_lock (&b->lock);
+    }
+  pthread_mutex_unlock (&b->lock);
+  return NULL;
 }
 
 /* Run message IDX.  */
@@ -273,6 +374,7 @@ run_one (struct batch *b, unsigned int idx)
   pgpstep_headers_t headers = NULL;
   pgpstep_result_t result = NULL;
   struct outfile *of = NULL;
+  struct finished *done;
   struct pgpstep_input in;
   struct pgpstep_output out;
   struct pgpstep_run_options ropt;
@@ -290,7 +392,7 @@ run_one (struct batch *b, unsigned int idx)
   err = outfile_open (outpath, b->o->mode, 0, &of, &text);
   if (gpg_err_code (err) == GPG_ERR_EEXIST)
     {
-      report (b, idx, MSG_SKIPPED, outpath, NULL, 0, NULL);
+      report (b, idx, MSG_SKIPPED, outpath, NULL, NULL, 0, NULL);
       goto leave;
     }
   if (err)
@@ -314,25 +416,35 @@ run_one (struct batch *b, unsigned int idx)
   memset (&out, 0, sizeof out);
   out.struct_size = sizeof out;
   out.fd = outfile_fd (of);
-  out.handle = of;
-  out.commit = commit_cb;
+  /* No commit callback: the committer syncs and links.  */
   memset (&ropt, 0, sizeof ropt);
   ropt.struct_size = sizeof ropt;
   ropt.timeout_ms = b->o->timeout_ms;
   ropt.message_id = name;
   err = pgpstep_run (b->pl, headers, &in, &out, &ropt, &result);
-  if (!err)
-    err = outfile_commit (of, &text);
   if (err)
     goto fail;
-  report (b, idx, MSG_OK, outpath, result, 0, NULL);
+  if (!(done = calloc (1, sizeof *done)))
+    {
+      err = gpg_error_from_syserror ();
+      goto fail;
+    }
+  if (pgpstep_headers_to_json (pgpstep_result_headers (result), &done->json))
+    done->json = NULL;
+  done->idx = idx;
+  done->of = of;
+  done->outpath = outpath;
+  of = NULL;
+  outpath = NULL;
+  queue_finished (b, done);
   goto leave;
 
  fail:
-  report (b, idx, MSG_FAILED, NULL, result,
+  report (b, idx, MSG_FAILED, NULL, result ? pgpstep_result_step (result)
+          : NULL, NULL,
           gpg_err_code (err) == GPG_ERR_EEXIST ? cli_exit (GPG_ERR_EEXIST)
-          : pgpstep_exit_code (err), text ? text : result ? NULL
-          : gpg_strerror (err));
+          : pgpstep_exit_code (err), text ? text : result
+          ? pgpstep_result_message (result) : gpg_strerror (err));
 
  leave:
   /* An uncommitted output is removed here.  */
@@ -391,15 +503,25 @@ int
 cli_batch (pgpstep_pipeline_t pl, const struct batch_options *o)
 {
   struct batch b;
-  pthread_t *threads = NULL;
+  pthread_t *threads = NULL, commit_thread;
   unsigned int i, nthreads = 0;
   int rc;
 
   memset (&b, 0, sizeof b);
   b.o = o;
   b.pl = pl;
+  b.queue_tail = &b.queue;
   pthread_mutex_init (&b.lock, NULL);
+  pthread_cond_init (&b.more, NULL);
+  pthread_cond_init (&b.room, NULL);
+  b.out_fd = open (o->out_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
   rc = check_dirs (o);
+  if (!rc && b.out_fd == -1)
+    {
+      cli_error ("cannot open the output directory '%s': %s", o->out_dir,
+                 strerror (errno));
+      rc = cli_exit (GPG_ERR_EIO);
+    }
   if (!rc)
     rc = list_messages (&b);
   if (rc)
@@ -411,6 +533,9 @@ cli_batch (pgpstep_pipeline_t pl, const struct batch_options *o)
       rc = cli_exit (GPG_ERR_ENOMEM);
       goto leave;
     }
+  /* Without a committer thread each worker commits its own.  */
+  b.committer = b.nnames
+    && !pthread_create (&commit_thread, NULL, committer, &b);
   for (i = 0; i < o->jobs && i < b.nnames; i++)
     if (!pthread_create (threads + i, NULL, worker, &b))
       nthreads++;
@@ -418,6 +543,14 @@ cli_batch (pgpstep_pipeline_t pl, const struct batch_options *o)
     worker (&b);        /* No thread could start: do the work here.  */
   for (i = 0; i < nthreads; i++)
     pthread_join (threads[i], NULL);
+  if (b.committer)
+    {
+      pthread_mutex_lock (&b.lock);
+      b.workers_done = 1;
+      pthread_cond_signal (&b.more);
+      pthread_mutex_unlock (&b.lock);
+      pthread_join (commit_thread, NULL);
+    }
 
   if (o->progress)
     fputc ('\n', stderr);
@@ -434,6 +567,10 @@ cli_batch (pgpstep_pipeline_t pl, const struct batch_options *o)
   free (b.names);
   free (b.exit_codes);
   free (threads);
+  if (b.out_fd != -1)
+    close (b.out_fd);
+  pthread_cond_destroy (&b.more);
+  pthread_cond_destroy (&b.room);
   pthread_mutex_destroy (&b.lock);
   return rc;
 }

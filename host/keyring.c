@@ -896,6 +896,27 @@ copy_dir_files (const char *from, const char *to, const char *sub)
 /* Make COPY a new copy of HOME in the runtime directory BASE: its
  * files, and an agent started now if HOME has one (so that its pid is
  * known to the signal cleanup and the sweep).  */
+/* Start the agent of the new copy DIR at once and detached, the way
+ * gpg autostarts one.  Left to agent_connect, gpgconf --launch takes
+ * several process starts (about 80 ms) while a worker waits for the
+ * copy.  Best effort: agent_connect still launches one if the socket
+ * is not there yet, and a second agent for the same socket exits.  */
+static void
+start_copy_agent (const char *dir)
+{
+  const char *agent = gpgme_get_dirinfo ("agent-name");
+  const char *argv[] = { "gpg-agent", "--homedir", dir,
+                         "--use-standard-socket", "--daemon", NULL };
+  gpgme_ctx_t ctx = NULL;
+
+  if (!agent || gpgme_new (&ctx))
+    return;
+  if (!gpgme_set_protocol (ctx, GPGME_PROTOCOL_SPAWN))
+    gpgme_op_spawn (ctx, agent, argv, NULL, NULL, NULL,
+                    GPGME_SPAWN_DETACHED);
+  gpgme_release (ctx);
+}
+
 static gpg_error_t
 make_copy (const char *base, struct runtime_home *home, char **r_dir,
            pid_t *r_agent)
@@ -913,7 +934,10 @@ make_copy (const char *base, struct runtime_home *home, char **r_dir,
   if (!err)
     err = copy_dir_files (home->dir, dir, PRIVATE_KEYS_DIR);
   if (!err && home->agent_pid)
-    err = agent_connect (dir, &actx);
+    {
+      start_copy_agent (dir);
+      err = agent_connect (dir, &actx);
+    }
   if (!err && actx && !agent_get_pid (actx, r_agent))
     homedir_set_agent (dir, *r_agent);
   gpgme_release (actx);

@@ -435,8 +435,9 @@ copy_spool (int src, int dest)
 }
 
 
-gpg_error_t
-outfile_commit (struct outfile *of, char **r_message)
+/* Publish OF; with DIR_SYNC also make the new entry durable.  */
+static gpg_error_t
+commit_output (struct outfile *of, int dir_sync, char **r_message)
 {
   gpg_error_t err;
   int rc;
@@ -487,8 +488,23 @@ outfile_commit (struct outfile *of, char **r_message)
   free (of->tmpname);
   of->tmpname = NULL;
   of->committed = 1;
-  sync_dir (of->dir);
+  if (dir_sync)
+    sync_dir (of->dir);
   return 0;
+}
+
+
+gpg_error_t
+outfile_commit (struct outfile *of, char **r_message)
+{
+  return commit_output (of, 1, r_message);
+}
+
+
+gpg_error_t
+outfile_commit_nodirsync (struct outfile *of, char **r_message)
+{
+  return commit_output (of, 0, r_message);
 }
 
 

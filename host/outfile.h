@@ -45,6 +45,12 @@ gpg_error_t outfile_sync (struct outfile *of);
  * as for outfile_open.  */
 gpg_error_t outfile_commit (struct outfile *of, char **r_message);
 
+/* Like outfile_commit, but the new directory entry is not synced: the
+ * caller syncs the directory (once for many outputs) before it counts
+ * the output as durable.  The content is synced before it gets its
+ * name, so a name that survives a crash has complete content.  */
+gpg_error_t outfile_commit_nodirsync (struct outfile *of, char **r_message);
+
 /* Release OF; an uncommitted temporary file is removed.  NULL is
  * allowed.  */
 void outfile_release (struct outfile *of);

@@ -119,6 +119,117 @@ t_batch_usage ()
   assert_empty "$D/stdout"
 }
 
+# Many small messages on two workers go through the group commit: each
+# is committed and listed exactly once, nothing else is left behind.
+t_batch_group_commit_each_once ()
+{
+  mkdir "$D/in" "$D/out"
+  i=0
+  while [ $i -lt 80 ]; do
+    random_file "$D/in/m$i" $((i * 37 + 1))
+    i=$((i + 1))
+  done
+  pipeline "$D/p.xml" '<step type="cat"/>'
+  cli run "$D/p.xml" --batch "$D/in" -o "$D/out" -j 2
+  assert_exit 0
+  [ "$(count_lines "$D/stdout" '.')" = 80 ] || fail "not 80 JSON lines"
+  [ "$(count_lines "$D/stdout" '"status": "ok"')" = 80 ] \
+    || fail "not 80 ok lines"
+  [ "$(sed 's/.*"message": "\([^"]*\)".*/\1/' "$D/stdout" | sort -u \
+       | wc -l)" = 80 ] || fail "a message is listed twice"
+  i=0
+  while [ $i -lt 80 ]; do
+    assert_same "$D/in/m$i" "$D/out/m$i"
+    i=$((i + 1))
+  done
+  [ "$(ls -A "$D/out" | wc -l)" = 80 ] || fail "extra files in the output"
+  assert_contains "$D/stderr" "80 messages: 80 ok, 0 failed, 0 skipped"
+}
+
+# Failures among committed messages: a failed one leaves no output and
+# is reported once, the others around it are committed and reported; a
+# re-run skips the committed ones and tries the failed ones again.
+t_batch_failures_within_group ()
+{
+  mkdir "$D/in" "$D/out"
+  i=0
+  while [ $i -lt 40 ]; do
+    random_file "$D/in/m$i" 1024
+    [ $((i % 7)) = 3 ] || printf '{"who": "w%s"}' $i >"$D/in/m$i.headers.json"
+    i=$((i + 1))
+  done
+  who_pipeline "$D/p.xml"
+  cli run "$D/p.xml" --batch "$D/in" -o "$D/out" -j 2
+  assert_exit 61
+  [ "$(count_lines "$D/stdout" '"status": "ok"')" = 34 ] \
+    || fail "not 34 ok lines"
+  [ "$(count_lines "$D/stdout" '"status": "failed", "exit": 61')" = 6 ] \
+    || fail "not 6 failed lines"
+  assert_matches "$D/stdout" '^\{"message": "m10", "status": "failed"'
+  assert_matches "$D/stdout" '^\{"message": "m11", "status": "ok", "output": "[^"]*/out/m11", "headers": \{"pgp.out": "w11"\}\}$'
+  i=0
+  while [ $i -lt 40 ]; do
+    if [ $((i % 7)) = 3 ]; then
+      assert_no_file "$D/out/m$i"
+    else
+      assert_same "$D/in/m$i" "$D/out/m$i"
+    fi
+    i=$((i + 1))
+  done
+  [ "$(ls -A "$D/out" | wc -l)" = 34 ] || fail "extra files in the output"
+
+  cli run "$D/p.xml" --batch "$D/in" -o "$D/out" -j 2
+  assert_exit 61
+  [ "$(count_lines "$D/stdout" '"status": "skipped"')" = 34 ] \
+    || fail "not 34 skipped lines"
+  [ "$(count_lines "$D/stdout" '"status": "failed"')" = 6 ] \
+    || fail "not 6 failed lines on the re-run"
+  assert_contains "$D/stderr" "40 messages: 0 ok, 6 failed, 34 skipped"
+}
+
+# Against real gpg: bob's protected key decrypts on two workers, so a
+# second runtime home with its own agent serves the second worker; all
+# messages decrypt and no agent of the run survives it.
+t_batch_gpg_decrypt_two_homes ()
+{
+  K="$top_srcdir/tests/data/gpg/keys"
+  DEC_DIR="$top_builddir/plugins/decrypt/.libs"
+  BOB=37213D1976A23E2625719E022975619AFF1CDD85
+  [ -f "$DEC_DIR/decrypt.so" ] || { skip "no decrypt plugin"; return; }
+  mkdir -m 700 "$D/g" "$D/rt"
+  mkdir "$D/in" "$D/out" "$D/plain"
+  gpg --homedir "$D/g" --batch --quiet --import "$K/bob.pub.asc" \
+    2>/dev/null || hard_error "cannot import bob's key"
+  i=0
+  while [ $i -lt 12 ]; do
+    random_file "$D/plain/m$i" 1024
+    gpg --homedir "$D/g" --batch --no-options --trust-model always \
+      -r "$BOB" -o "$D/in/m$i" -e "$D/plain/m$i" 2>/dev/null \
+      || fail "cannot encrypt m$i"
+    i=$((i + 1))
+  done
+  gpgconf --homedir "$D/g" --kill all 2>/dev/null
+  pipeline "$D/p.xml" \
+    "<keyring name=\"bob\" secret=\"$K/bob.sec.asc\" passphrase=\"env:BOB_PW\"/>" \
+    '<step type="decrypt"><keyring>bob</keyring><signatures>ignore</signatures></step>'
+  BOB_PW="bob passphrase" PGPSTEP_RUNTIME_DIR="$D/rt" \
+    "$PGPSTEP" --plugin-dir "$DEC_DIR" run "$D/p.xml" --batch "$D/in" \
+    -o "$D/out" -j 2 >"$D/stdout" 2>"$D/stderr"
+  rc=$?
+  assert_exit 0
+  [ "$(count_lines "$D/stdout" '"status": "ok"')" = 12 ] \
+    || fail "not 12 ok lines"
+  i=0
+  while [ $i -lt 12 ]; do
+    assert_same "$D/plain/m$i" "$D/out/m$i"
+    i=$((i + 1))
+  done
+  if pgrep -f "$D/rt" >/dev/null; then
+    fail "processes of the run survive: $(pgrep -a -f "$D/rt")"
+  fi
+  assert_dir_holds "$D/rt"
+}
+
 preflight
 run_case "batch: one message per file, sidecar headers, JSON lines, re-run skips" \
   t_batch_basic
@@ -127,4 +238,10 @@ run_case "batch: 24 messages on 4 workers, suffix, progress" \
 run_case "batch: a failed message leaves no output" \
   t_batch_failure_leaves_nothing
 run_case "batch: usage errors and an empty directory" t_batch_usage
+run_case "batch: 80 messages on 2 workers are each committed and listed once" \
+  t_batch_group_commit_each_once
+run_case "batch: failures among committed messages leave no output, re-run skips the rest" \
+  t_batch_failures_within_group
+run_case "batch: real gpg, protected key on 2 workers, no agent left" \
+  t_batch_gpg_decrypt_two_homes
 finish
