@@ -747,6 +747,190 @@ test_mutated_armor_stays_in_bounds (void **state)
   free (asc);
 }
 
+/* Straightforward reference armor body: base64 a character at a time,
+ * 64 columns, bitwise CRC-24 line.  */
+static size_t
+reference_body (const unsigned char *in, size_t len, char *out)
+{
+  static const char b64[] =
+    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+  unsigned long crc = 0xB704CE, v;
+  size_t i, o = 0, col = 0;
+  int b;
+
+  for (i = 0; i < len; i += 3)
+    {
+      size_t n = len - i < 3 ? len - i : 3;
+      int k;
+
+      v = (unsigned long)in[i] << 16;
+      if (n > 1)
+        v |= (unsigned long)in[i + 1] << 8;
+      if (n > 2)
+        v |= in[i + 2];
+      for (k = 0; k < 4; k++)
+        out[o++] = (size_t)k <= n ? b64[(v >> (18 - 6 * k)) & 63] : '=';
+      if ((col += 4) == 64)
+        {
+          out[o++] = '\n';
+          col = 0;
+        }
+    }
+  if (col)
+    out[o++] = '\n';
+  for (i = 0; i < len; i++)
+    {
+      crc ^= (unsigned long)in[i] << 16;
+      for (b = 0; b < 8; b++)
+        {
+          crc <<= 1;
+          if (crc & 0x1000000)
+            crc ^= 0x1864CFB;
+        }
+    }
+  out[o++] = '=';
+  out[o++] = b64[(crc >> 18) & 63];
+  out[o++] = b64[(crc >> 12) & 63];
+  out[o++] = b64[(crc >> 6) & 63];
+  out[o++] = b64[crc & 63];
+  out[o++] = '\n';
+  return o;
+}
+
+static void
+test_table_encoder_matches_reference_at_many_lengths (void **state)
+{
+  static const char head[] = "-----BEGIN PGP MESSAGE-----\n\n";
+  static const char tail[] = "-----END PGP MESSAGE-----\n";
+  unsigned char in[700];
+  char want[1200];
+  size_t len, chunk, outlen, n;
+
+  (void)state;
+  fill_random (in, sizeof in);
+  for (len = 0; len < sizeof in; len += len < 200 ? 1 : 37)
+    for (chunk = 1; chunk <= 97; chunk += chunk < 8 ? 1 : 22)
+      {
+        char *out = encode_chunked (ARMOR_MESSAGE, in, len, chunk, &outlen);
+
+        n = reference_body (in, len, want);
+        assert_int_equal (outlen, strlen (head) + n + strlen (tail));
+        assert_memory_equal (out, head, strlen (head));
+        assert_memory_equal (out + strlen (head), want, n);
+        assert_memory_equal (out + strlen (head) + n, tail, strlen (tail));
+        free (out);
+      }
+}
+
+/* Armor of IN with CRLF line ends if CRLF.  */
+static char *
+armor_with_line_ends (const unsigned char *in, size_t len, int crlf,
+                      size_t *r_len)
+{
+  size_t n, i, o = 0;
+  char *lf = encode_chunked (ARMOR_MESSAGE, in, len, 0, &n);
+  char *out = malloc (2 * n + 1);
+
+  assert_non_null (out);
+  for (i = 0; i < n; i++)
+    {
+      if (crlf && lf[i] == '\n')
+        out[o++] = '\r';
+      out[o++] = lf[i];
+    }
+  out[o] = 0;
+  free (lf);
+  *r_len = o;
+  return out;
+}
+
+static void
+test_full_lines_decode_split_at_every_position_lf_and_crlf (void **state)
+{
+  unsigned char in[48 * 5 + 7];
+  int crlf;
+
+  (void)state;
+  fill_random (in, sizeof in);
+  for (crlf = 0; crlf < 2; crlf++)
+    {
+      size_t alen, chunk;
+      char *arm = armor_with_line_ends (in, sizeof in, crlf, &alen);
+
+      for (chunk = 1; chunk <= alen; chunk++)
+        {
+          unsigned char *out;
+          size_t outlen;
+          gpg_error_t err = decode_chunked (arm, alen, chunk, &out, &outlen,
+                                            NULL);
+
+          if (err)
+            fail_msg ("crlf %d chunk %zu: %s", crlf, chunk,
+                      gpg_strerror (err));
+          assert_int_equal (outlen, sizeof in);
+          assert_memory_equal (out, in, sizeof in);
+          free (out);
+        }
+      free (arm);
+    }
+}
+
+static void
+test_full_line_errors_keep_their_reasons (void **state)
+{
+  unsigned char in[48 * 4];
+  size_t alen, body, col;
+  char *arm;
+  int crlf;
+
+  (void)state;
+  fill_random (in, sizeof in);
+  for (crlf = 0; crlf < 2; crlf++)
+    {
+      arm = armor_with_line_ends (in, sizeof in, crlf, &alen);
+      body = strlen ("-----BEGIN PGP MESSAGE-----\n\n") + 2 * crlf;
+      /* A bad character anywhere in the second full line.  */
+      for (col = 0; col < 64; col++)
+        {
+          char *bad = strdup (arm);
+          size_t pos = body + (64 + 1 + crlf) + col;
+          armor_decoder_t dec;
+          unsigned char *out = malloc (armor_decode_bound (alen));
+          size_t outlen;
+
+          assert_non_null (bad);
+          bad[pos] = '*';
+          assert_int_equal (armor_decoder_new (&dec), 0);
+          assert_int_equal (gpg_err_code (armor_decode (dec, bad, alen, out,
+                                                        &outlen)),
+                            GPG_ERR_INV_ARMOR);
+          assert_string_equal (armor_decoder_reason (dec),
+                               "a character that is not base64");
+          assert_int_equal (armor_decoder_line (dec), 4);
+          assert_true (outlen <= 48 + 3 * (col / 4));
+          armor_decoder_release (dec);
+          free (out);
+          free (bad);
+        }
+      /* A wrong CRC after full lines.  */
+      {
+        char *bad = strdup (arm);
+        char *eq = strstr (bad, "\n=");
+        unsigned char *out;
+        size_t outlen;
+
+        assert_non_null (eq);
+        eq[2] = eq[2] == 'A' ? 'B' : 'A';
+        assert_int_equal (gpg_err_code (decode_chunked (bad, alen, 0, &out,
+                                                        &outlen, NULL)),
+                          GPG_ERR_CHECKSUM);
+        free (out);
+        free (bad);
+      }
+      free (arm);
+    }
+}
+
 static void
 test_encoder_refuses_bad_use (void **state)
 {
@@ -778,6 +962,9 @@ main (void)
     cmocka_unit_test (test_vectors_decode_to_gpg_dearmor_output),
     cmocka_unit_test (test_reencoding_vectors_reproduces_them_byte_for_byte),
     cmocka_unit_test (test_round_trip_at_many_lengths_and_chunkings),
+    cmocka_unit_test (test_table_encoder_matches_reference_at_many_lengths),
+    cmocka_unit_test (test_full_lines_decode_split_at_every_position_lf_and_crlf),
+    cmocka_unit_test (test_full_line_errors_keep_their_reasons),
     cmocka_unit_test (test_encoder_output_layout),
     cmocka_unit_test (test_empty_input_encodes_and_decodes),
     cmocka_unit_test (test_gpg_accepts_our_armor),
