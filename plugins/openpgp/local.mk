@@ -25,12 +25,12 @@ plugins_openpgp_libopenpgp_la_SOURCES = \
 	plugins/openpgp/signer.c \
 	plugins/openpgp/keyref.h \
 	plugins/openpgp/keyref.c \
-	plugins/openpgp/sigcut.h \
-	plugins/openpgp/sigcut.c \
 	plugins/openpgp/sigwrap.h \
 	plugins/openpgp/sigwrap.c \
 	plugins/openpgp/stepio.h \
-	plugins/openpgp/stepio.c
+	plugins/openpgp/stepio.c \
+	plugins/openpgp/fdcopy.h \
+	plugins/openpgp/fdcopy.c
 plugins_openpgp_libopenpgp_la_CFLAGS = $(plugin_cflags) $(GPGME_CFLAGS)
 plugins_openpgp_libopenpgp_la_LIBADD = $(GPGME_LIBS) $(GPG_ERROR_LIBS) \
 	$(PTHREAD_LIBS)

@@ -1,7 +1,13 @@
 /* feed.c - the sign step's streams around gpg.  See feed.h.  */
 #include <config.h>
 #include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
+#include "../openpgp/packet.h"
+#include "../openpgp/fdcopy.h"
 #include "feed.h"
 
 ssize_t
@@ -41,15 +47,146 @@ feed_read (void *handle, void *buffer, size_t size)
 }
 
 ssize_t
-feed_cut_write (void *handle, const void *buffer, size_t size)
+feed_sig_write (void *handle, const void *buffer, size_t size)
 {
   struct feed_out *out = handle;
+  unsigned char *p;
+  size_t want;
 
-  out->err = sigcut_push (out->cut, buffer, size);
-  if (out->err)
+  if (size > FEED_SIG_MAX - out->len)
     {
+      /* Not a detached signature: the input is not trusted.  */
+      out->err = gpg_error (GPG_ERR_TOO_LARGE);
       errno = EPROTO;
       return -1;
     }
+  if (out->len + size > out->size)
+    {
+      want = out->size ? out->size : 1024;
+      while (want < out->len + size)
+        want *= 2;
+      p = realloc (out->sig, want);
+      if (!p)
+        {
+          out->err = gpg_error_from_syserror ();
+          return -1;
+        }
+      out->sig = p;
+      out->size = want;
+    }
+  memcpy (out->sig + out->len, buffer, size);
+  out->len += size;
   return (ssize_t) size;
+}
+
+gpg_error_t
+feed_sig_finish (struct feed_out *out, unsigned int nsigs,
+                 const unsigned char **r_sig, size_t *r_len)
+{
+  gpg_error_t err;
+  struct packet_peek *info;
+
+  *r_sig = NULL;
+  *r_len = 0;
+  if (out->err)
+    return out->err;
+  info = malloc (sizeof *info);
+  if (!info)
+    return gpg_error_from_syserror ();
+  err = packet_peek (out->sig, out->len, 1, info);
+  if (!err && (info->format != PACKET_FMT_BINARY
+               || info->kind != PACKET_KIND_SIGNATURE
+               || info->truncated || info->malformed || info->more
+               || info->npackets != nsigs || info->nsigs != nsigs))
+    err = gpg_error (GPG_ERR_INV_PACKET);
+  free (info);
+  if (err)
+    return err;
+  *r_sig = out->sig;
+  *r_len = out->len;
+  return 0;
+}
+
+void
+feed_out_release (struct feed_out *out)
+{
+  free (out->sig);
+  out->sig = NULL;
+  out->len = out->size = 0;
+}
+
+int
+feed_copy_prepare (struct feed_copy *copy,
+                   const struct pgpstep_source *source, int out_fd,
+                   int cancel_fd)
+{
+  struct stat st;
+  off_t pos;
+
+  memset (copy, 0, sizeof *copy);
+  /* A regular file as the sink too: fdcopy checks for cancellation
+   * only between chunks, and a pipe whose reader stalls could hold it
+   * in a write.  */
+  if (source->fd < 0 || out_fd < 0 || fstat (out_fd, &st)
+      || !S_ISREG (st.st_mode))
+    return 0;
+  if (fstat (source->fd, &st) || !S_ISREG (st.st_mode))
+    return 0;
+  pos = lseek (source->fd, 0, SEEK_CUR);
+  if (pos < 0 || pos > st.st_size)
+    return 0;
+  copy->in_fd = source->fd;
+  copy->in_off = pos;
+  copy->len = (uint64_t) (st.st_size - pos);
+  copy->out_fd = out_fd;
+  copy->cancel_fd = cancel_fd;
+  copy->ready = 1;
+  return 1;
+}
+
+static void *
+copy_thread (void *arg)
+{
+  struct feed_copy *copy = arg;
+
+  copy->err = fdcopy (copy->in_fd, copy->in_off, copy->out_fd, copy->len,
+                      copy->cancel_fd, &copy->copied);
+  return NULL;
+}
+
+gpg_error_t
+feed_copy_start (struct feed_copy *copy)
+{
+  int rc;
+
+  rc = pthread_create (&copy->thread, NULL, copy_thread, copy);
+  if (rc)
+    return gpg_error_from_errno (rc);
+  copy->started = 1;
+  return 0;
+}
+
+gpg_error_t
+feed_copy_finish (struct feed_copy *copy)
+{
+  if (!copy->started)
+    return 0;
+  pthread_join (copy->thread, NULL);
+  copy->started = 0;
+  if (!copy->err && copy->copied != copy->len)
+    copy->err = gpg_error (GPG_ERR_TRUNCATED);
+  return copy->err;
+}
+
+int
+feed_copy_matches (const struct feed_copy *copy)
+{
+  struct stat st;
+  off_t pos;
+
+  if (fstat (copy->in_fd, &st))
+    return 0;
+  pos = lseek (copy->in_fd, 0, SEEK_CUR);
+  return (pos >= 0 && pos == st.st_size
+          && (uint64_t) (pos - copy->in_off) == copy->len);
 }

@@ -16,15 +16,17 @@
  *              CRLF ends in any case), and a final line end added when
  *              the payload lacks one.  Lines starting with "-" are
  *              dash-escaped in the message only.
- *   detached   a detached signature.  GNUPG-FACTS found gpg's own -b
- *              path hashing ~4x slower than its inline path, so gpg
- *              makes a one-pass signed message and sigcut keeps only
- *              its signature packets: detached costs what inline
- *              costs.  output=payload: the payload passes unchanged
- *              (copied to the sink as gpg reads it) and the armored
- *              signature goes to the result header pgp.signature;
- *              output=signature: the body is the signature (binary,
- *              or armored with armor=true).
+ *   detached   gpg --detach-sign, reading the source descriptor
+ *              itself (on this gpg the fastest way to sign: no
+ *              literal packet is written); its few hundred bytes of
+ *              output are collected and checked to be one signature
+ *              packet per signer.  output=payload: the payload passes
+ *              unchanged - from a regular file to a regular file a
+ *              thread copies it in the kernel while gpg reads the
+ *              file, otherwise it is copied to the sink as gpg reads
+ *              it - and the armored signature goes to the result
+ *              header pgp.signature; output=signature: the body is
+ *              the signature (binary, or armored with armor=true).
  * text=true signs in canonical text mode (signature class 0x01: line
  * ends count as CRLF) in inline and detached mode; cleartext always
  * does.
@@ -48,7 +50,6 @@
 #include "../openpgp/keyref.h"
 #include "../openpgp/gpgop.h"
 #include "../openpgp/armor.h"
-#include "../openpgp/sigcut.h"
 #include "feed.h"
 #include "textcheck.h"
 
@@ -178,7 +179,7 @@ parse_choices (struct state *st, pgpstep_config_t cfg)
     }
   if (strcmp (compression, "none") && st->mode != MODE_INLINE)
     {
-      /* A detached signature is cut out of an uncompressed message.  */
+      /* A detached signature has no data to compress.  */
       err = gpg_error (GPG_ERR_INV_VALUE);
       host->config_error (cfg, err, "compression", "compression applies to"
                           " mode inline only");
@@ -249,6 +250,7 @@ struct job
   struct textcheck check;
   struct feed_in in;
   struct feed_out out;
+  struct feed_copy copy;       /* Detached payload from a regular file.  */
   char asked[17];              /* Main key ID gpg wanted a passphrase for.  */
 };
 
@@ -282,11 +284,16 @@ build_args (struct job *job)
   ADD (st->digest);
   if (st->mode == MODE_CLEARTEXT)
     ADD ("--clearsign");
+  else if (st->mode == MODE_DETACHED)
+    {
+      if (st->text)
+        ADD ("--textmode");
+      ADD ("--detach-sign");
+    }
   else
     {
-      /* Detached: sigcut reads an uncompressed message.  */
       ADD ("--compress-algo");
-      ADD (st->mode == MODE_DETACHED ? "none" : st->gpg_compression);
+      ADD (st->gpg_compression);
       if (st->text)
         ADD ("--textmode");
       ADD ("--sign");
@@ -331,7 +338,11 @@ set_io (struct job *job, struct gpgop_spec *spec,
       break;
 
     case MODE_DETACHED:
-      if (!st->output_signature)
+      /* gpg reads the source descriptor itself unless the payload
+       * must reach the sink through us.  */
+      if (!st->output_signature
+          && !feed_copy_prepare (&job->copy, source, sink->fd,
+                                 spec->cancel_fd))
         {
           /* The payload goes to the sink as gpg reads it.  */
           job->in.source = source;
@@ -341,7 +352,7 @@ set_io (struct job *job, struct gpgop_spec *spec,
           spec->input.handle = &job->in;
         }
       spec->output.fd = -1;
-      spec->output.write = feed_cut_write;
+      spec->output.write = feed_sig_write;
       spec->output.handle = &job->out;
       break;
     }
@@ -379,7 +390,7 @@ armor_signature (const unsigned char *sig, size_t len, char **r_text,
   return 0;
 }
 
-/* Detached: hand the cut signature on as the mode says.  */
+/* Detached: hand gpg's signature on as the mode says.  */
 static gpg_error_t
 emit_signature (struct job *job, struct pgpstep_sink *sink)
 {
@@ -388,18 +399,14 @@ emit_signature (struct job *job, struct pgpstep_sink *sink)
   const unsigned char *sig;
   const void *data;
   size_t len, tlen = 0;
-  unsigned int nsigs;
   char *text = NULL;
   ssize_t n;
 
-  err = sigcut_finish (job->out.cut, &sig, &len, &nsigs);
-  if (!err && nsigs != job->signers.n)
-    err = gpg_error (GPG_ERR_INV_PACKET);
+  err = feed_sig_finish (&job->out, job->signers.n, &sig, &len);
   if (err)
     {
-      host->error (job->msg, err, NULL, "gpg's signed message could not"
-                   " be cut into a detached signature: %s",
-                   gpg_strerror (err));
+      host->error (job->msg, err, NULL, "gpg's output is not a detached"
+                   " signature: %s", gpg_strerror (err));
       return err;
     }
   if (st->output_signature && !st->armor)
@@ -512,12 +519,19 @@ run_error (struct job *job, gpg_error_t rc, const struct gpgop_result *res)
                      gpg_strerror (err));
       return err;
     }
+  if (job->copy.err)
+    {
+      err = job->copy.err;
+      if (gpg_err_code (err) != GPG_ERR_CANCELED)
+        host->error (job->msg, err, NULL, "writing the payload failed: %s",
+                     gpg_strerror (err));
+      return err;
+    }
   if (job->out.err)
     {
       err = job->out.err;
-      host->error (job->msg, err, NULL, "gpg's signed message could not"
-                   " be cut into a detached signature: %s",
-                   gpg_strerror (err));
+      host->error (job->msg, err, NULL, "gpg's output is not a detached"
+                   " signature: %s", gpg_strerror (err));
       return err;
     }
   err = gpgop_error (rc, res);
@@ -548,12 +562,6 @@ process (void *arg, pgpstep_message_t msg, struct pgpstep_source *source,
                                 KEYS_SIGN, &st->signers, &job.signers);
   if (err)
     goto leave;
-  if (st->mode == MODE_DETACHED)
-    {
-      err = sigcut_new (&job.out.cut);
-      if (err)
-        goto leave;
-    }
   err = build_args (&job);
   if (err)
     goto leave;
@@ -566,18 +574,39 @@ process (void *arg, pgpstep_message_t msg, struct pgpstep_source *source,
   spec.gpg_path = st->gpg_path;
   spec.homedir = home;
   spec.args = job.argv;
-  set_io (&job, &spec, source, sink);
   spec.cancel_fd = host->cancel_fd (msg);
+  set_io (&job, &spec, source, sink);
   spec.passphrase_cb = passphrase_cb;
   spec.opaque = &job;
 
+  if (job.copy.ready)
+    {
+      /* The payload to the sink while gpg reads the same file.  */
+      err = feed_copy_start (&job.copy);
+      if (err)
+        {
+          host->error (msg, err, NULL, "cannot start the payload copy: %s",
+                       gpg_strerror (err));
+          goto leave;
+        }
+    }
   rc = gpgop_run (&spec, &res);
+  feed_copy_finish (&job.copy);
   err = run_error (&job, rc, &res);
   if (err)
     goto leave;
   err = check_created (&job, res.status, &created);
   if (err)
     goto leave;
+  if (job.copy.ready && !feed_copy_matches (&job.copy))
+    {
+      /* The file changed while it was read: signed and passed bytes
+       * may differ.  */
+      err = gpg_error (GPG_ERR_INTERNAL);
+      host->error (msg, err, NULL, "the input file changed size while it"
+                   " was signed");
+      goto leave;
+    }
   if (res.input_filtered && !res.input_eof)
     {
       /* Never seen: gpg said it is done, yet took not all the input.  */
@@ -596,7 +625,8 @@ process (void *arg, pgpstep_message_t msg, struct pgpstep_source *source,
 
  leave:
   gpgop_result_release (&res);
-  sigcut_release (job.out.cut);
+  feed_copy_finish (&job.copy);
+  feed_out_release (&job.out);
   keyref_list_release (&job.signers);
   free (job.argv);
   return err;

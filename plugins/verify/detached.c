@@ -7,16 +7,34 @@
  * detached way, "gpg --verify -&5 -" with the signature on fd 5.
  * Either way every data byte goes to the spool on its way to gpg
  * (feed.h), released only when the policy held.
+ *
+ * Fast path (direct_run): a binary signature set over a source that is
+ * a regular file.  Its length is known, so the one-pass message has
+ * one literal packet of fixed length: a thread writes the OPS packets
+ * and that header into gpg's pipe, splices the file's range after them
+ * and writes the signatures, while another thread copies the same
+ * range to the spool inside the kernel (fdcopy.h): no data byte passes
+ * through user space here.  (gpg's own detached path, "--verify -&5 -"
+ * on the file, measured ~2x its CPU on this path: not used.)  The file
+ * must not change meanwhile (its size and times are compared before
+ * and after), else the spool might hold bytes gpg did not see.
  */
 #include <config.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
+#include "fdcopy.h"
 #include "gpgop.h"
 #include "gpgrun.h"
+#include "stepio.h"
 #include "sigwrap.h"
 #include "verify.h"
 #include "sigparam.h"
@@ -127,10 +145,11 @@ signature_fd (const unsigned char *sig, size_t len, int *r_fd)
 }
 
 /* Run gpg over the data fed by FEED; SIGFD >= 0: the signature on fd 5
- * (detached way), else FEED wraps it.  */
+ * (detached way), else FEED wraps it.  FEED NULL: gpg reads INPUT_FD
+ * as it is (the fast path's pipe).  */
 static gpg_error_t
 run_gpg (const struct verify *v, pgpstep_message_t msg, struct feed *feed,
-         int sigfd, struct gpgop_result *r_res)
+         int input_fd, int sigfd, struct gpgop_result *r_res)
 {
   const struct pgpstep_host *host = v->host;
   struct gpgop_spec spec;
@@ -143,9 +162,12 @@ run_gpg (const struct verify *v, pgpstep_message_t msg, struct feed *feed,
   if (host->gnupg_home (msg, &spec.homedir) || !spec.homedir)
     spec.homedir = v->homedir;
   spec.args = sigfd >= 0 ? detached : wrapped;
-  spec.input.fd = -1;
-  spec.input.read = feed_read;
-  spec.input.handle = feed;
+  spec.input.fd = feed ? -1 : input_fd;
+  if (feed)
+    {
+      spec.input.read = feed_read;
+      spec.input.handle = feed;
+    }
   spec.output.fd = -1;          /* gpg --verify writes no data.  */
   if (sigfd >= 0)
     {
@@ -154,6 +176,235 @@ run_gpg (const struct verify *v, pgpstep_message_t msg, struct feed *feed,
     }
   spec.cancel_fd = host->cancel_fd (msg);
   return gpgop_run (&spec, r_res);
+}
+
+
+/* The spool copy of the fast path, run in its own thread.  */
+struct direct_copy
+{
+  int in_fd;
+  off_t in_off;
+  int out_fd;
+  uint64_t len;
+  int stop_fd;                  /* Readable: stop copying.  */
+  uint64_t copied;
+  gpg_error_t err;
+};
+
+static void *
+direct_copy_thread (void *arg)
+{
+  struct direct_copy *c = arg;
+
+  c->err = fdcopy (c->in_fd, c->in_off, c->out_fd, c->len, c->stop_fd,
+                   &c->copied);
+  return NULL;
+}
+
+/* gpg's input on the fast path, written by its own thread into the
+ * pipe PIPE_FD: the one-pass message HEAD (OPS packets and the header
+ * of one literal packet of known length), the file's range moved with
+ * splice(2) (no copy through user space), then the signatures.  */
+struct direct_pump
+{
+  const unsigned char *head;
+  size_t headlen;
+  const unsigned char *trailer;
+  size_t trailerlen;
+  int in_fd;
+  off_t in_off;
+  uint64_t len;
+  int pipe_fd;
+  gpg_error_t err;
+  int done;
+};
+
+static gpg_error_t
+write_all (int fd, const unsigned char *buf, size_t len)
+{
+  ssize_t n;
+
+  for (; len; buf += n, len -= (size_t) n)
+    if ((n = write (fd, buf, len)) < 0)
+      {
+        if (errno == EINTR)
+          n = 0;
+        else
+          return gpg_error_from_syserror ();
+      }
+  return 0;
+}
+
+static void *
+direct_pump_thread (void *arg)
+{
+  struct direct_pump *p = arg;
+  off_t off = p->in_off;
+  uint64_t left = p->len;
+  sigset_t set;
+  ssize_t n;
+
+  /* gpg may exit early: EPIPE, not a signal (as gpgop's threads).  */
+  sigemptyset (&set);
+  sigaddset (&set, SIGPIPE);
+  pthread_sigmask (SIG_BLOCK, &set, NULL);
+
+  p->err = write_all (p->pipe_fd, p->head, p->headlen);
+  while (!p->err && left)
+    {
+      n = splice (p->in_fd, &off, p->pipe_fd, NULL,
+                  left > (1u << 20) ? (1u << 20) : (size_t) left,
+                  SPLICE_F_MOVE);
+      if (n < 0 && errno == EINTR)
+        continue;
+      if (n < 0)
+        p->err = gpg_error_from_syserror ();
+      else if (!n)
+        p->err = gpg_error (GPG_ERR_TRUNCATED);
+      else
+        left -= (uint64_t) n;
+    }
+  if (!p->err)
+    p->err = write_all (p->pipe_fd, p->trailer, p->trailerlen);
+  p->done = !p->err;
+  close (p->pipe_fd);
+  return NULL;
+}
+
+/* Whether SOURCE can take the fast path: a regular file whose rest
+ * fits one literal packet.  *R_ST and *R_OFF: its state and current
+ * offset.  */
+static int
+direct_possible (const struct pgpstep_source *source,
+                 const struct pgpstep_sink *spool, struct stat *r_st,
+                 off_t *r_off)
+{
+  if (source->fd < 0 || !spool || spool->fd < 0
+      || fstat (source->fd, r_st) || !S_ISREG (r_st->st_mode))
+    return 0;
+  *r_off = lseek (source->fd, 0, SEEK_CUR);
+  return *r_off >= 0 && *r_off <= r_st->st_size
+    && (uint64_t) (r_st->st_size - *r_off)
+       <= 0xffffffffULL - SIGWRAP_LITERAL_HDR;
+}
+
+static int
+same_file_state (const struct stat *a, const struct stat *b)
+{
+  return a->st_size == b->st_size
+    && a->st_mtim.tv_sec == b->st_mtim.tv_sec
+    && a->st_mtim.tv_nsec == b->st_mtim.tv_nsec
+    && a->st_ctim.tv_sec == b->st_ctim.tv_sec
+    && a->st_ctim.tv_nsec == b->st_ctim.tv_nsec;
+}
+
+/* The fast path: gpg gets the one-pass message around SOURCE's file
+ * from offset OFF (state ST) while another thread copies that range
+ * to SPOOL.  OPS: the OPS packets; SIG: the signature packets.  Fills
+ * RUN (and *R_RES) as the feed path does; on success SOURCE's
+ * position is its end.  */
+static gpg_error_t
+direct_run (const struct verify *v, pgpstep_message_t msg,
+            struct pgpstep_source *source, struct pgpstep_sink *spool,
+            const struct stat *st, off_t off,
+            const unsigned char *ops, size_t opslen,
+            const unsigned char *sig, size_t siglen,
+            struct outcome_run *run, struct gpgop_result *r_res)
+{
+  gpg_error_t err = 0;
+  struct direct_copy copy;
+  struct direct_pump pump;
+  unsigned char head[SIGWRAP_MAX_SIGS * SIGWRAP_OPS_LEN
+                     + SIGWRAP_HDR_MAX + SIGWRAP_LITERAL_HDR];
+  struct stat after;
+  pthread_t copy_thread, pump_thread;
+  int have_copy = 0, have_pump = 0;
+  int stop[2] = { -1, -1 };
+  int gpg_in[2] = { -1, -1 };
+  size_t h;
+  int rc;
+
+  memset (&copy, 0, sizeof copy);
+  memset (&pump, 0, sizeof pump);
+  pump.len = copy.len = (uint64_t) (st->st_size - off);
+  if (opslen > SIGWRAP_MAX_SIGS * SIGWRAP_OPS_LEN)
+    return gpg_error (GPG_ERR_INTERNAL);
+  memcpy (head, ops, opslen);
+  h = opslen + sigwrap_chunk_header (head + opslen, 1, 1,
+                                     pump.len + SIGWRAP_LITERAL_HDR);
+  sigwrap_literal_header (head + h);
+  pump.head = head;
+  pump.headlen = h + SIGWRAP_LITERAL_HDR;
+  pump.trailer = sig;
+  pump.trailerlen = siglen;
+  pump.in_fd = copy.in_fd = source->fd;
+  pump.in_off = copy.in_off = off;
+  copy.out_fd = spool->fd;
+
+  if (pipe2 (stop, O_CLOEXEC) || pipe2 (gpg_in, O_CLOEXEC))
+    {
+      err = gpg_error_from_syserror ();
+      goto leave;
+    }
+  (void) fcntl (gpg_in[1], F_SETPIPE_SZ, 1024 * 1024);
+  copy.stop_fd = stop[0];
+  pump.pipe_fd = gpg_in[1];
+  if ((rc = pthread_create (&copy_thread, NULL, direct_copy_thread, &copy)))
+    {
+      err = gpg_error_from_errno (rc);
+      goto leave;
+    }
+  have_copy = 1;
+  if ((rc = pthread_create (&pump_thread, NULL, direct_pump_thread, &pump)))
+    {
+      err = gpg_error_from_errno (rc);
+      goto leave;
+    }
+  have_pump = 1;
+  gpg_in[1] = -1;               /* The pump closes it.  */
+
+  run->rc = run_gpg (v, msg, NULL, gpg_in[0], -1, r_res);
+
+ leave:
+  /* gpg is gone: a pump still writing gets EPIPE; a run that failed
+   * needs no spool copy (gpg's exit status does not tell: exit 2 for
+   * an unknown key still gives a verdict over the data).  */
+  if (gpg_in[0] >= 0)
+    close (gpg_in[0]);
+  if (gpg_in[1] >= 0)
+    close (gpg_in[1]);
+  if (err || run->rc)
+    {
+      close (stop[1]);
+      stop[1] = -1;
+    }
+  if (have_pump)
+    pthread_join (pump_thread, NULL);
+  if (have_copy)
+    pthread_join (copy_thread, NULL);
+  if (stop[0] >= 0)
+    close (stop[0]);
+  if (stop[1] >= 0)
+    close (stop[1]);
+  if (err)
+    return err;
+
+  /* The spool must hold what gpg read: the file did not change.  */
+  if (fstat (source->fd, &after) || !same_file_state (st, &after))
+    run->source_err = gpg_error (GPG_ERR_EIO);
+  else if (gpg_err_code (copy.err) == GPG_ERR_TRUNCATED)
+    run->source_err = copy.err;
+  else if (copy.err && gpg_err_code (copy.err) != GPG_ERR_CANCELED)
+    run->spool_err = copy.err;
+  else if (pump.err && gpg_err_code (pump.err) != GPG_ERR_EPIPE)
+    run->source_err = pump.err; /* EPIPE: gpg stopped early, its say.  */
+  run->input_complete = (!run->rc && pump.done && !copy.err
+                         && copy.copied == copy.len && !run->source_err);
+  /* The input was consumed (the host may check its position).  */
+  if (run->input_complete
+      && lseek (source->fd, st->st_size, SEEK_SET) != st->st_size)
+    run->input_complete = 0;
+  return 0;
 }
 
 gpg_error_t
@@ -171,6 +422,9 @@ detached_process (const struct verify *v, const struct policy *pol,
   unsigned char *decoded = NULL;
   const unsigned char *sig = NULL;
   size_t siglen = 0, opslen = 0;
+  struct stat st;
+  off_t off = 0;
+  int direct = 0;
   int sigfd = -1;
   const char *key = "signature";
   char *text = NULL;           /* Set: report it with HOST->error.  */
@@ -187,7 +441,15 @@ detached_process (const struct verify *v, const struct policy *pol,
 
   feed.source = source;
   feed.wrap = sigwrap_binary_only (&sw);
-  if (feed.wrap)
+  if (feed.wrap && !(err = host->open_spool (msg, &out))
+      && direct_possible (source, out, &st, &off))
+    {
+      direct = 1;
+      err = sigwrap_ops (&sw, ops, sizeof ops, &opslen);
+    }
+  else if (err)
+    ;
+  else if (feed.wrap)
     {
       err = sigwrap_ops (&sw, ops, sizeof ops, &opslen);
       feed.head = ops;
@@ -197,9 +459,9 @@ detached_process (const struct verify *v, const struct policy *pol,
     }
   else
     err = signature_fd (sig, siglen, &sigfd);
-  if (!err)
+  if (!err && !out)
     err = host->open_spool (msg, &out);
-  if (!err)
+  if (!err && !direct)
     {
       feed.spool = out;
       err = feed_init (&feed);
@@ -211,13 +473,29 @@ detached_process (const struct verify *v, const struct policy *pol,
       goto leave;
     }
 
-  run.rc = run_gpg (v, msg, &feed, sigfd, &res);
+  if (direct)
+    {
+      host->log (msg, PGPSTEP_LOG_DEBUG, "detached: the input file is"
+                 " spliced to gpg from offset %lld", (long long) off);
+      err = direct_run (v, msg, source, out, &st, off, ops, opslen,
+                        sig, siglen, &run, &res);
+      if (err)
+        {
+          err = say (&text, gpg_err_code (err), "cannot prepare the"
+                     " verification: %s", gpg_strerror (err));
+          goto leave;
+        }
+    }
+  else
+    {
+      run.rc = run_gpg (v, msg, &feed, -1, sigfd, &res);
+      run.source_err = feed.source_err;
+      run.spool_err = feed.spool_err;
+      run.input_complete = !run.rc && res.input_eof && feed.done;
+    }
   run.res = &res;
   run.detached = 1;
   run.nsigs = sw.nsigs;
-  run.source_err = feed.source_err;
-  run.spool_err = feed.spool_err;
-  run.input_complete = !run.rc && res.input_eof && feed.done;
   if (host->cancelled (msg) || gpg_err_code (run.rc) == GPG_ERR_CANCELED)
     {
       err = gpg_error (GPG_ERR_CANCELED);

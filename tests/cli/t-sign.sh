@@ -165,6 +165,85 @@ t_detached_signature ()
   assert_empty "$D/other"
 }
 
+# count_sigs FILE: the number of signature packets in FILE into $nsig;
+# any other packet fails the case.
+count_sigs ()
+{
+  gpg --list-packets "$1" 2>/dev/null | grep '^:' >"$D/packets"
+  nsig=$(grep -c '^:signature packet' "$D/packets")
+  grep -v '^:signature packet' "$D/packets" >"$D/other"
+  assert_empty "$D/other"
+}
+
+t_detached_file_payload_big ()
+{
+  random_file "$D/in" 3500000
+  sign_pipeline '<mode>detached</mode>'
+  cli run "$D/p.xml" -i "$D/in" -o "$D/out" \
+    --save-header "pgp.signature=$D/out.asc"
+  assert_exit 0
+  assert_same "$D/in" "$D/out"
+  partner_verify "$D/out.asc" "$D/in"
+  assert_signed_by "$ALICE" "$BOB"
+  count_sigs "$D/out.asc"
+  [ "$nsig" = 2 ] || fail "$nsig signature packets for two signers"
+}
+
+t_detached_file_signature_big ()
+{
+  random_file "$D/in" 3500000
+  sign_pipeline '<mode>detached</mode> <output>signature</output>'
+  cli run "$D/p.xml" -o "$D/out.sig" <"$D/in"
+  assert_exit 0
+  partner_verify "$D/out.sig" "$D/in"
+  assert_signed_by "$ALICE" "$BOB"
+  assert_contains "$D/status" " 00 "
+  count_sigs "$D/out.sig"
+  [ "$nsig" = 2 ] || fail "$nsig signature packets for two signers"
+}
+
+t_detached_pipe ()
+{
+  random_file "$D/in" 2500000
+  sign_pipeline '<mode>detached</mode>'
+  cat "$D/in" | cli run "$D/p.xml" -o "$D/out" \
+    --save-header "pgp.signature=$D/out.asc"
+  assert_exit 0
+  assert_same "$D/in" "$D/out"
+  partner_verify "$D/out.asc" "$D/in"
+  assert_signed_by "$ALICE" "$BOB"
+  sign_pipeline '<mode>detached</mode> <output>signature</output>' \
+    '<armor>true</armor>'
+  cat "$D/in" | cli run "$D/p.xml" -o "$D/out.sig"
+  assert_exit 0
+  assert_contains "$D/out.sig" "-----BEGIN PGP SIGNATURE-----"
+  partner_verify "$D/out.sig" "$D/in"
+  assert_signed_by "$ALICE" "$BOB"
+}
+
+# stdin a regular file read past its start by another process: the
+# step signs (and passes) what is left of it, all of that.
+t_detached_file_offset ()
+{
+  random_file "$D/in" 1500000
+  tail -c +4097 "$D/in" >"$D/rest"
+  sign_pipeline '<mode>detached</mode>'
+  { dd bs=4096 count=1 of=/dev/null status=none
+    cli run "$D/p.xml" -o "$D/out" --save-header "pgp.signature=$D/out.asc"
+  } <"$D/in"
+  assert_exit 0
+  assert_same "$D/rest" "$D/out"
+  partner_verify "$D/out.asc" "$D/rest"
+  assert_signed_by "$ALICE" "$BOB"
+  sign_pipeline '<mode>detached</mode> <output>signature</output>'
+  { dd bs=4096 count=1 of=/dev/null status=none
+    cli run "$D/p.xml" -o "$D/out.sig"
+  } <"$D/in"
+  assert_exit 0
+  partner_verify "$D/out.sig" "$D/rest"
+  assert_signed_by "$ALICE" "$BOB"
+}
+
 # refused KEYRING-LINE FPR REASON: load fails with 79 naming the key.
 refused ()
 {
@@ -233,6 +312,14 @@ run_case "detached: payload passes, signature saved from its header" \
   t_detached_payload
 run_case "detached: the body is a binary text-mode signature" \
   t_detached_signature
+run_case "detached from a file: payload passes, two signatures verify" \
+  t_detached_file_payload_big
+run_case "detached, file on stdin: two binary signatures verify" \
+  t_detached_file_signature_big
+run_case "detached from a pipe: payload and signature outputs" \
+  t_detached_pipe
+run_case "detached from a file read past its start: the rest is signed" \
+  t_detached_file_offset
 run_case "expired and revoked signing keys refused at load (79)" \
   t_refused_keys
 run_case "signer from a header; one outside the keyrings refused (79)" \

@@ -35,7 +35,7 @@ refused ()
   _code=$1 _text=$2
   shift 2
   mkdir "$D/out"
-  ver run "$D/p.xml" -o "$D/out/data" "$@"
+  ver ${VV:+-vv} run "$D/p.xml" -o "$D/out/data" "$@"
   assert_exit "$_code"
   assert_contains "$D/stderr" "$_text"
   assert_dir_holds "$D/out"
@@ -101,6 +101,79 @@ t_detached_file_signature_large_data ()
   assert_same "$D/big" "$D/data"
 }
 
+# big_signed FILE BYTES: random data and its detached signature by
+# alice in FILE.sig.
+big_signed ()
+{
+  random_file "$1" "$2"
+  H=$(mktemp -d /tmp/t-vcli.XXXXXX) || hard_error "mktemp"
+  gpg --homedir "$H" --batch -q --no-options --import "$K/alice.sec.asc" \
+    2>/dev/null
+  gpg --homedir "$H" --batch -q --no-options -u "$ALICE" -b \
+    -o "$1.sig" "$1" 2>/dev/null
+  gpgconf --homedir "$H" --kill all
+  rm -rf "$H"
+}
+
+FAST='detached: the input file is spliced to gpg'
+
+t_detached_regular_file_direct_same_as_pipe ()
+{
+  big_signed "$D/big" 3145728
+  pipeline "$D/p.xml" "$certs" "$S" '<keyring>certs</keyring>' \
+    "<allowed-signer>$ALICE</allowed-signer>" \
+    '<mode>detached</mode>' "<signature>file:$D/big.sig</signature>" "$E"
+  ver -vv run "$D/p.xml" -i "$D/big" -o "$D/data" --headers-out "$D/h1.json"
+  assert_exit 0
+  assert_same "$D/big" "$D/data"
+  assert_contains "$D/stderr" "$FAST from offset 0"
+  assert_contains "$D/h1.json" '"pgp.signature.status": "valid"'
+  # A pipe takes the feed path: same bytes, same headers.
+  cat "$D/big" | "$PGPSTEP" --plugin-dir "$VER_DIR" -vv run "$D/p.xml" \
+    -o "$D/data2" --headers-out "$D/h2.json" >"$D/stdout" 2>"$D/stderr"
+  rc=$?
+  assert_exit 0
+  assert_same "$D/big" "$D/data2"
+  assert_not_contains "$D/stderr" "$FAST"
+  assert_same "$D/h1.json" "$D/h2.json"
+}
+
+t_detached_regular_file_tampered_or_not_allowed_exit_3 ()
+{
+  big_signed "$D/big" 3145728
+  cp "$D/big" "$D/bad"
+  printf 'X' | dd of="$D/bad" bs=1 seek=2000000 conv=notrunc 2>/dev/null
+  pipeline "$D/p.xml" "$certs" "$S" '<keyring>certs</keyring>' \
+    '<mode>detached</mode>' "<signature>file:$D/big.sig</signature>" "$E"
+  VV=1 refused 3 "signature 1 by 0x09037A2EDFD86C9F" -i "$D/bad"
+  assert_contains "$D/stderr" "$FAST"
+  head -c 3000000 "$D/big" >"$D/short"
+  rm -rf "$D/out"
+  refused 3 "signature 1 by 0x09037A2EDFD86C9F" -i "$D/short"
+  pipeline "$D/p.xml" "$certs" "$carol" "$S" '<keyring>certs</keyring>' \
+    '<keyring>carol</keyring>' "<allowed-signer>$CAROL</allowed-signer>" \
+    '<mode>detached</mode>' "<signature>file:$D/big.sig</signature>" "$E"
+  rm -rf "$D/out"
+  VV=1 refused 3 "not-allowed" -i "$D/big"
+  assert_contains "$D/stderr" "$FAST"
+}
+
+t_detached_stdin_file_at_offset_verifies_the_rest ()
+{
+  big_signed "$D/tail" 1048576
+  { head -c 4096 /dev/zero; cat "$D/tail"; } >"$D/whole"
+  pipeline "$D/p.xml" "$certs" "$S" '<keyring>certs</keyring>' \
+    '<mode>detached</mode>' "<signature>file:$D/tail.sig</signature>" "$E"
+  # dd reads exactly 4096 bytes of the file that is stdin.
+  { dd bs=4096 count=1 of=/dev/null 2>/dev/null
+    "$PGPSTEP" --plugin-dir "$VER_DIR" -vv run "$D/p.xml" -o "$D/data" \
+      >"$D/stdout" 2>"$D/stderr"; } <"$D/whole"
+  rc=$?
+  assert_exit 0
+  assert_same "$D/tail" "$D/data"
+  assert_contains "$D/stderr" "$FAST from offset 4096"
+}
+
 t_bad_signature_exit_3_nothing_released ()
 {
   pipeline "$D/p.xml" "$certs" "$S" '<keyring>certs</keyring>' \
@@ -144,6 +217,12 @@ run_case "detached: armored and base64 signatures from a header" \
   t_detached_header_armored_and_base64
 run_case "detached: file:PATH signature over 3 MB from stdin" \
   t_detached_file_signature_large_data
+run_case "detached: regular file read by gpg itself, same bytes and headers as a pipe" \
+  t_detached_regular_file_direct_same_as_pipe
+run_case "detached: regular file altered, cut or signer not allowed: exit 3, nothing written" \
+  t_detached_regular_file_tampered_or_not_allowed_exit_3
+run_case "detached: stdin file at a non-zero offset verifies the rest" \
+  t_detached_stdin_file_at_offset_verifies_the_rest
 run_case "altered data or message: exit 3, nothing written" \
   t_bad_signature_exit_3_nothing_released
 run_case "signer not allowed or unknown: exit 3" \

@@ -28,3 +28,11 @@ tests_unit_t_verify_CFLAGS = $(unit_cflags) $(GPGME_CFLAGS) \
 	-DTEST_DATA_DIR='"$(abs_top_srcdir)/tests/data"'
 tests_unit_t_verify_LDADD = plugins/openpgp/libopenpgp.la $(CMOCKA_LIBS) \
 	$(GPGME_LIBS) $(GPG_ERROR_LIBS) $(PTHREAD_LIBS)
+
+# t-fdcopy: the in-kernel copy of the detached fast path.
+check_PROGRAMS += tests/unit/t-fdcopy
+TESTS += tests/unit/t-fdcopy
+tests_unit_t_fdcopy_SOURCES = tests/unit/t-fdcopy.c
+tests_unit_t_fdcopy_CFLAGS = $(unit_cflags) -I$(top_srcdir)/plugins/openpgp
+tests_unit_t_fdcopy_LDADD = plugins/openpgp/libopenpgp.la $(CMOCKA_LIBS) \
+	$(GPG_ERROR_LIBS) $(PTHREAD_LIBS)
