@@ -115,6 +115,26 @@ t_log_counts_bytes_gpg_moved ()
   assert_contains "$D/stderr" "2000000 bytes in, $_out bytes out"
 }
 
+# stdout opened for appending (gpg's output reaches it through a pipe
+# and splice, or read/write where splice is refused).
+t_stdout_appended_file ()
+{
+  random_file "$D/in" 3000000
+  printf 'existing line\n' >"$D/app"
+  pipeline "$D/p.xml" "$partner" \
+    '<step type="encrypt"><keyring>partner</keyring>' \
+    "  <recipient>$CAROL</recipient></step>"
+  "$PGPSTEP" --plugin-dir "$PLUGIN_DIR" run "$D/p.xml" -i "$D/in" -o - \
+    >>"$D/app" 2>"$D/stderr"
+  rc=$?
+  assert_exit 0
+  [ "$(head -n 1 "$D/app")" = "existing line" ] || fail "the old content is gone"
+  tail -c +15 "$D/app" >"$D/enc"
+  partner_decrypt carol "$D/enc"
+  [ "$grc" = 0 ] || fail "partner's gpg -d exited $grc"
+  assert_same "$D/in" "$D/dec"
+}
+
 t_header_recipient ()
 {
   pipeline "$D/p.xml" "$ours" "$partner" \
@@ -349,6 +369,7 @@ run_case "sign+encrypt, armored, headers, partner verifies" t_sign_encrypt_armor
 run_case "stdin to stdout, binary, camellia256" t_stdin_stdout_binary
 run_case "-v counts the bytes gpg read and wrote itself" \
   t_log_counts_bytes_gpg_moved
+run_case "stdout appended to a file keeps its content" t_stdout_appended_file
 run_case "recipient from a header; unknown one refused" t_header_recipient
 run_case "expired, revoked, sign-only recipients refused (17)" t_refused_keys
 run_case "legacy cipher only with allow-legacy (37)" t_legacy_cipher
