@@ -193,52 +193,24 @@ sink_write (struct side *s, const char *buf, size_t len)
   return write_fd (s, s->io->fd, buf, len, 0);
 }
 
-/* Move up to CHUNK bytes from the source descriptor into the pipe to
- * gpg with splice; *R_N = 0 at end of input.  GPG_ERR_NOT_SUPPORTED
- * when the descriptor cannot be spliced (then nothing was moved).  */
+/* Move up to CHUNK bytes from FROM to TO with splice (one of them is
+ * our pipe to gpg, the other the step's descriptor); *R_N = 0 at end
+ * of input.  GPG_ERR_NOT_SUPPORTED when the step's descriptor cannot
+ * be spliced (then nothing was moved).  */
 static gpg_error_t
-splice_in (struct side *s, size_t *r_n)
+splice_some (struct side *s, int from, int to, size_t *r_n)
 {
   gpg_error_t err;
   ssize_t n;
 
   for (;;)
     {
-      err = wait_fd (s, s->io->fd, POLLIN, 1);
+      err = wait_fd (s, from, POLLIN, 1);
       if (!err)
-        err = wait_fd (s, s->pipe_fd, POLLOUT, 1);
+        err = wait_fd (s, to, POLLOUT, 1);
       if (err)
         return err;
-      n = splice (s->io->fd, NULL, s->pipe_fd, NULL, CHUNK,
-                  SPLICE_F_MOVE | SPLICE_F_NONBLOCK);
-      if (n >= 0)
-        {
-          *r_n = (size_t) n;
-          return 0;
-        }
-      if (errno == EINTR || errno == EAGAIN)
-        continue;
-      if (errno == EINVAL || errno == ENOSYS)
-        return gpg_error (GPG_ERR_NOT_SUPPORTED);
-      return gpg_error_from_syserror ();
-    }
-}
-
-/* Move what gpg wrote into the pipe on to the sink's regular file
- * with splice; *R_N = 0 at end of output.  GPG_ERR_NOT_SUPPORTED when
- * the file cannot take a splice (then nothing was moved).  */
-static gpg_error_t
-splice_out (struct side *s, size_t *r_n)
-{
-  gpg_error_t err;
-  ssize_t n;
-
-  for (;;)
-    {
-      err = wait_fd (s, s->pipe_fd, POLLIN, 1);
-      if (err)
-        return err;
-      n = splice (s->pipe_fd, NULL, s->io->fd, NULL, CHUNK,
+      n = splice (from, NULL, to, NULL, CHUNK,
                   SPLICE_F_MOVE | SPLICE_F_NONBLOCK);
       if (n >= 0)
         {
@@ -283,7 +255,7 @@ run_input (struct side *s, char *in, char *out)
       else if (use_splice)
         {
           /* Pass-through after a prefix: let the kernel move it.  */
-          err = splice_in (s, &n);
+          err = splice_some (s, s->io->fd, s->pipe_fd, &n);
           if (gpg_err_code (err) == GPG_ERR_NOT_SUPPORTED)
             {
               use_splice = 0;
@@ -360,7 +332,7 @@ run_output (struct side *s, char *in, char *out)
   else if (!s->io->write)
     {
       /* A regular file: the kernel moves the pages.  */
-      while (!(err = splice_out (s, &n)) && n)
+      while (!(err = splice_some (s, s->pipe_fd, s->io->fd, &n)) && n)
         s->count += n;
       if (gpg_err_code (err) != GPG_ERR_NOT_SUPPORTED || s->count)
         goto leave;
