@@ -12,12 +12,14 @@
  * gone already for the cleanup, and the reverse.
  */
 #include <config.h>
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 #include <sys/stat.h>
@@ -51,6 +53,46 @@ on_signal (int sig)
   errno = saved_errno;
 }
 
+/* Stop every gpg-agent whose home lies under TOP: an agent that a gpg
+ * started during the load, before the host learnt its pid, is not in
+ * the host's records yet.  */
+static void
+stop_agents_under (const char *top)
+{
+  DIR *proc = opendir ("/proc");
+  struct dirent *d;
+  char path[300], buf[4096], *arg, *end;
+  size_t toplen = strlen (top);
+  ssize_t len;
+  int fd, home_next;
+
+  if (!proc)
+    return;
+  while ((d = readdir (proc)))
+    {
+      if (*d->d_name < '1' || *d->d_name > '9')
+        continue;
+      snprintf (path, sizeof path, "/proc/%s/cmdline", d->d_name);
+      if ((fd = open (path, O_RDONLY | O_CLOEXEC)) < 0)
+        continue;
+      len = read (fd, buf, sizeof buf - 1);
+      close (fd);
+      if (len <= 0)
+        continue;
+      buf[len] = 0;
+      end = buf + len;
+      if (!strstr (buf, "gpg-agent"))
+        continue;
+      for (home_next = 0, arg = buf; arg < end; arg += strlen (arg) + 1)
+        {
+          if (home_next && !strncmp (arg, top, toplen) && arg[toplen] == '/')
+            kill ((pid_t) atol (d->d_name), SIGINT);
+          home_next = !strcmp (arg, "--homedir");
+        }
+    }
+  closedir (proc);
+}
+
 static void *
 cleanup_thread (void *unused)
 {
@@ -74,6 +116,7 @@ cleanup_thread (void *unused)
       snprintf (home, sizeof home, "%s/" SOP_KEYGEN_HOME, dir);
       if (!stat (home, &st))
         agent_stop (home, 0);
+      stop_agents_under (dir);
       sop_remove_tree (dir);
     }
   /* Hold the lock: nothing is to open or close a work dir now.  */
