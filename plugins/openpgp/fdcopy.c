@@ -156,3 +156,36 @@ fdcopy (int in_fd, off_t in_off, int out_fd, uint64_t len,
     *r_copied = copied;
   return err;
 }
+
+
+static void *
+job_thread (void *arg)
+{
+  struct fdcopy_job *job = arg;
+
+  job->err = fdcopy (job->in_fd, job->in_off, job->out_fd, job->len,
+                     job->cancel_fd, &job->copied);
+  return NULL;
+}
+
+gpg_error_t
+fdcopy_start (struct fdcopy_job *job)
+{
+  int rc = pthread_create (&job->thread, NULL, job_thread, job);
+
+  if (rc)
+    return gpg_error_from_errno (rc);
+  job->started = 1;
+  return 0;
+}
+
+gpg_error_t
+fdcopy_join (struct fdcopy_job *job)
+{
+  if (job->started)
+    {
+      pthread_join (job->thread, NULL);
+      job->started = 0;
+    }
+  return job->err;
+}

@@ -7,6 +7,7 @@
 #ifndef PGPSTEP_OPENPGP_FDCOPY_H
 #define PGPSTEP_OPENPGP_FDCOPY_H
 
+#include <pthread.h>
 #include <stdint.h>
 #include <sys/types.h>
 #include <gpg-error.h>
@@ -21,5 +22,26 @@
  * than LEN yields GPG_ERR_TRUNCATED.  */
 gpg_error_t fdcopy (int in_fd, off_t in_off, int out_fd, uint64_t len,
                     int cancel_fd, uint64_t *r_copied);
+
+/* fdcopy in a thread of its own, while gpg reads the same range.  The
+ * caller fills the arguments; COPIED and ERR are the results once
+ * fdcopy_join returned.  */
+struct fdcopy_job
+{
+  int in_fd;
+  off_t in_off;
+  int out_fd;
+  uint64_t len;
+  int cancel_fd;
+  uint64_t copied;
+  gpg_error_t err;
+  pthread_t thread;
+  int started;
+};
+
+gpg_error_t fdcopy_start (struct fdcopy_job *job);
+
+/* Wait for a started JOB (nothing to wait for otherwise); its ERR.  */
+gpg_error_t fdcopy_join (struct fdcopy_job *job);
 
 #endif /*PGPSTEP_OPENPGP_FDCOPY_H*/

@@ -135,47 +135,29 @@ feed_copy_prepare (struct feed_copy *copy,
   pos = lseek (source->fd, 0, SEEK_CUR);
   if (pos < 0 || pos > st.st_size)
     return 0;
-  copy->in_fd = source->fd;
-  copy->in_off = pos;
-  copy->len = (uint64_t) (st.st_size - pos);
-  copy->out_fd = out_fd;
-  copy->cancel_fd = cancel_fd;
+  copy->job.in_fd = source->fd;
+  copy->job.in_off = pos;
+  copy->job.len = (uint64_t) (st.st_size - pos);
+  copy->job.out_fd = out_fd;
+  copy->job.cancel_fd = cancel_fd;
   copy->ready = 1;
   return 1;
-}
-
-static void *
-copy_thread (void *arg)
-{
-  struct feed_copy *copy = arg;
-
-  copy->err = fdcopy (copy->in_fd, copy->in_off, copy->out_fd, copy->len,
-                      copy->cancel_fd, &copy->copied);
-  return NULL;
 }
 
 gpg_error_t
 feed_copy_start (struct feed_copy *copy)
 {
-  int rc;
-
-  rc = pthread_create (&copy->thread, NULL, copy_thread, copy);
-  if (rc)
-    return gpg_error_from_errno (rc);
-  copy->started = 1;
-  return 0;
+  return fdcopy_start (&copy->job);
 }
 
 gpg_error_t
 feed_copy_finish (struct feed_copy *copy)
 {
-  if (!copy->started)
+  if (!copy->job.started)
     return 0;
-  pthread_join (copy->thread, NULL);
-  copy->started = 0;
-  if (!copy->err && copy->copied != copy->len)
-    copy->err = gpg_error (GPG_ERR_TRUNCATED);
-  return copy->err;
+  if (!fdcopy_join (&copy->job) && copy->job.copied != copy->job.len)
+    copy->job.err = gpg_error (GPG_ERR_TRUNCATED);
+  return copy->job.err;
 }
 
 int
@@ -184,9 +166,9 @@ feed_copy_matches (const struct feed_copy *copy)
   struct stat st;
   off_t pos;
 
-  if (fstat (copy->in_fd, &st))
+  if (fstat (copy->job.in_fd, &st))
     return 0;
-  pos = lseek (copy->in_fd, 0, SEEK_CUR);
+  pos = lseek (copy->job.in_fd, 0, SEEK_CUR);
   return (pos >= 0 && pos == st.st_size
-          && (uint64_t) (pos - copy->in_off) == copy->len);
+          && (uint64_t) (pos - copy->job.in_off) == copy->job.len);
 }

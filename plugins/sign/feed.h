@@ -20,12 +20,12 @@
 #ifndef SIGN_FEED_H
 #define SIGN_FEED_H
 
-#include <pthread.h>
 #include <stdint.h>
 #include <sys/types.h>
 #include <gpg-error.h>
 #include <pgpstep/pgpstep.h>
 
+#include "../openpgp/fdcopy.h"
 #include "textcheck.h"
 
 /* Bytes of signature packets kept at most (several signers with
@@ -52,16 +52,9 @@ struct feed_out
 
 struct feed_copy
 {
-  int in_fd;                   /* A regular file ...  */
-  off_t in_off;                /* ... from here ...  */
-  uint64_t len;                /* ... to its end, these bytes.  */
-  int out_fd;
-  int cancel_fd;
+  struct fdcopy_job job;       /* A regular file from its position to
+                                  its end.  */
   int ready;                   /* Prepared: the payload goes this way.  */
-  pthread_t thread;
-  int started;
-  uint64_t copied;
-  gpg_error_t err;
 };
 
 /* A gpgop_io.read callback over a struct feed_in.  */

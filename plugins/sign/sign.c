@@ -519,9 +519,9 @@ run_error (struct job *job, gpg_error_t rc, const struct gpgop_result *res)
                      gpg_strerror (err));
       return err;
     }
-  if (job->copy.err)
+  if (job->copy.job.err)
     {
-      err = job->copy.err;
+      err = job->copy.job.err;
       if (gpg_err_code (err) != GPG_ERR_CANCELED)
         host->error (job->msg, err, NULL, "writing the payload failed: %s",
                      gpg_strerror (err));

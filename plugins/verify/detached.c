@@ -179,28 +179,6 @@ run_gpg (const struct verify *v, pgpstep_message_t msg, struct feed *feed,
 }
 
 
-/* The spool copy of the fast path, run in its own thread.  */
-struct direct_copy
-{
-  int in_fd;
-  off_t in_off;
-  int out_fd;
-  uint64_t len;
-  int stop_fd;                  /* Readable: stop copying.  */
-  uint64_t copied;
-  gpg_error_t err;
-};
-
-static void *
-direct_copy_thread (void *arg)
-{
-  struct direct_copy *c = arg;
-
-  c->err = fdcopy (c->in_fd, c->in_off, c->out_fd, c->len, c->stop_fd,
-                   &c->copied);
-  return NULL;
-}
-
 /* gpg's input on the fast path, written by its own thread into the
  * pipe PIPE_FD: the one-pass message HEAD (OPS packets and the header
  * of one literal packet of known length), the file's range moved with
@@ -312,13 +290,13 @@ direct_run (const struct verify *v, pgpstep_message_t msg,
             struct outcome_run *run, struct gpgop_result *r_res)
 {
   gpg_error_t err = 0;
-  struct direct_copy copy;
+  struct fdcopy_job copy;
   struct direct_pump pump;
   unsigned char head[SIGWRAP_MAX_SIGS * SIGWRAP_OPS_LEN
                      + SIGWRAP_HDR_MAX + SIGWRAP_LITERAL_HDR];
   struct stat after;
-  pthread_t copy_thread, pump_thread;
-  int have_copy = 0, have_pump = 0;
+  pthread_t pump_thread;
+  int have_pump = 0;
   int stop[2] = { -1, -1 };
   int gpg_in[2] = { -1, -1 };
   size_t h;
@@ -347,14 +325,10 @@ direct_run (const struct verify *v, pgpstep_message_t msg,
       goto leave;
     }
   (void) fcntl (gpg_in[1], F_SETPIPE_SZ, 1024 * 1024);
-  copy.stop_fd = stop[0];
+  copy.cancel_fd = stop[0];
   pump.pipe_fd = gpg_in[1];
-  if ((rc = pthread_create (&copy_thread, NULL, direct_copy_thread, &copy)))
-    {
-      err = gpg_error_from_errno (rc);
-      goto leave;
-    }
-  have_copy = 1;
+  if ((err = fdcopy_start (&copy)))
+    goto leave;
   if ((rc = pthread_create (&pump_thread, NULL, direct_pump_thread, &pump)))
     {
       err = gpg_error_from_errno (rc);
@@ -380,8 +354,7 @@ direct_run (const struct verify *v, pgpstep_message_t msg,
     }
   if (have_pump)
     pthread_join (pump_thread, NULL);
-  if (have_copy)
-    pthread_join (copy_thread, NULL);
+  fdcopy_join (&copy);
   if (stop[0] >= 0)
     close (stop[0]);
   if (stop[1] >= 0)
