@@ -188,14 +188,16 @@ run_case ()
   mkdir "$D" || hard_error "cannot create $D"
   case_failed=0
   case_skipped=
-  "$2"
+  _case=$1
+  shift
+  "$@"
   if [ -n "$case_skipped" ]; then
-    echo "SKIP: $1 ($case_skipped)"
+    echo "SKIP: $_case ($case_skipped)"
     nskipped=$((nskipped + 1))
   elif [ "$case_failed" = 0 ]; then
-    echo "PASS: $1"
+    echo "PASS: $_case"
   else
-    echo "FAIL: $1"
+    echo "FAIL: $_case"
     nfailed=$((nfailed + 1))
   fi
 }
