@@ -37,10 +37,12 @@
  */
 #include <config.h>
 #include <errno.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "agent.h"
@@ -67,10 +69,75 @@ transact (gpgme_ctx_t actx, const char *command,
   return err ? err : op_err;
 }
 
+/* The agent socket of each home asked about, so that a home costs
+ * one gpgconf run (about 2 ms) and not one per connect; agent_stop
+ * forgets it.  The path depends only on the home and on whether
+ * /run/user/UID exists, which does not change under a running
+ * agent.  */
+struct socket_entry
+{
+  struct socket_entry *next;
+  char *home;
+  char *socket;
+};
+static struct socket_entry *sockets;
+static pthread_mutex_t sockets_lock = PTHREAD_MUTEX_INITIALIZER;
+
 static gpg_error_t
 socket_of (const char *home, char **r_socket)
 {
-  return gnupg_gpgconf (home, "--list-dirs", "agent-socket", r_socket);
+  gpg_error_t err = 0;
+  struct socket_entry *e;
+  char *socket = NULL;
+
+  *r_socket = NULL;
+  pthread_mutex_lock (&sockets_lock);
+  for (e = sockets; e && strcmp (e->home, home); e = e->next)
+    ;
+  if (e && !(*r_socket = strdup (e->socket)))
+    err = gpg_error_from_syserror ();
+  pthread_mutex_unlock (&sockets_lock);
+  if (e)
+    return *r_socket ? 0 : err;
+
+  err = gnupg_gpgconf (home, "--list-dirs", "agent-socket", &socket);
+  if (err)
+    return err;
+  /* Best effort: without an entry the next call asks gpgconf again.  */
+  if ((e = calloc (1, sizeof *e)) && (e->home = strdup (home))
+      && (e->socket = strdup (socket)))
+    {
+      pthread_mutex_lock (&sockets_lock);
+      e->next = sockets;
+      sockets = e;
+      pthread_mutex_unlock (&sockets_lock);
+    }
+  else if (e)
+    {
+      free (e->home);
+      free (e);
+    }
+  *r_socket = socket;
+  return 0;
+}
+
+/* Forget the socket of HOME (about to be removed).  */
+static void
+forget_socket (const char *home)
+{
+  struct socket_entry *e, **tail;
+
+  pthread_mutex_lock (&sockets_lock);
+  for (tail = &sockets; (e = *tail); tail = &e->next)
+    if (!strcmp (e->home, home))
+      {
+        *tail = e->next;
+        free (e->home);
+        free (e->socket);
+        free (e);
+        break;
+      }
+  pthread_mutex_unlock (&sockets_lock);
 }
 
 static gpg_error_t
@@ -110,6 +177,42 @@ agent_connect (const char *home, gpgme_ctx_t *r_actx)
   err = gnupg_gpgconf (home, "--launch", "gpg-agent", NULL);
   if (!err)
     err = open_ctx (socket, r_actx);
+ leave:
+  free (socket);
+  return err;
+}
+
+/* How long a just started agent may take to create its socket.  */
+#define AGENT_SOCKET_TIMEOUT_MS 2000
+
+gpg_error_t
+agent_start (const char *home, gpgme_ctx_t *r_actx)
+{
+  gpg_error_t err;
+  const char *agent = gpgme_get_dirinfo ("agent-name");
+  const char *argv[] = { "gpg-agent", "--homedir", home,
+                         "--use-standard-socket", "--daemon", NULL };
+  gpgme_ctx_t ctx = NULL;
+  char *socket = NULL;
+  struct timespec ts = { 0, 1000000 };
+  int ms, spawned = 0;
+
+  *r_actx = NULL;
+  if ((err = gnupg_init ()) || (err = socket_of (home, &socket)))
+    goto leave;
+  if (!access (socket, F_OK) && !open_ctx (socket, r_actx))
+    goto leave;                 /* It runs already.  */
+  if (agent && !gpgme_new (&ctx)
+      && !gpgme_set_protocol (ctx, GPGME_PROTOCOL_SPAWN))
+    spawned = !gpgme_op_spawn (ctx, agent, argv, NULL, NULL, NULL,
+                               GPGME_SPAWN_DETACHED);
+  gpgme_release (ctx);
+  /* Waiting for the socket costs less than agent_connect's "gpgconf
+   * --launch" (several process starts, about 80 ms).  */
+  for (ms = 0; spawned && access (socket, F_OK)
+         && ms < AGENT_SOCKET_TIMEOUT_MS; ms++)
+    nanosleep (&ts, NULL);
+  err = agent_connect (home, r_actx);
  leave:
   free (socket);
   return err;
@@ -285,5 +388,6 @@ agent_stop (const char *home, pid_t known_pid)
     }
   free (sockdir);
   free (socket);
+  forget_socket (home);
   return err;
 }

@@ -10,6 +10,12 @@
  * is in loopback pinentry mode.  */
 gpg_error_t agent_connect (const char *home, gpgme_ctx_t *r_actx);
 
+/* Connect to the agent of HOME like agent_connect, but start a
+ * missing one at once and detached, the way gpg autostarts one, and
+ * wait for its socket: cheaper than agent_connect's "gpgconf
+ * --launch", which it falls back to.  */
+gpg_error_t agent_start (const char *home, gpgme_ctx_t *r_actx);
+
 /* The agent's process id.  */
 gpg_error_t agent_get_pid (gpgme_ctx_t actx, pid_t *r_pid);
 
@@ -26,7 +32,8 @@ gpg_error_t agent_unprotect (gpgme_ctx_t actx, const char *grip,
 
 /* Stop the agent of HOME (if one runs) and wait until its process is
  * gone; KNOWN_PID is used when it no longer answers.  Removes an
- * agent socket directory outside HOME.  */
+ * agent socket directory outside HOME, and forgets the socket path
+ * remembered for HOME.  */
 gpg_error_t agent_stop (const char *home, pid_t known_pid);
 
 #endif /*PGPSTEP_AGENT_H*/

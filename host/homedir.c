@@ -122,13 +122,15 @@ homedir_wait_gone (pid_t pid, unsigned long long start,
 {
   unsigned int waited;
 
-  for (waited = 0; homedir_pid_alive (pid, start); waited += 5)
+  /* Fine-grained: an agent told to stop is gone within a few ms, and
+   * every run of the CLI waits for it at exit.  */
+  for (waited = 0; homedir_pid_alive (pid, start); waited++)
     {
       if (waited == timeout_ms)
         kill (pid, SIGKILL);
       else if (waited > timeout_ms + 1000)
         return gpg_error (GPG_ERR_TIMEOUT);
-      sleep_ms (5);
+      sleep_ms (1);
     }
   return 0;
 }

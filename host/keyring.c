@@ -368,28 +368,49 @@ copy_pubrings (const char *from, const char *to)
 }
 
 /* Keygrips of the secret (sub)keys of the keys KK->FPRS in CTX's home
- * (ALL: of every subkey, secret or not).  */
+ * (ALL: of every subkey, secret or not), in the order of KK->FPRS.
+ * One listing for all keys: gpgme_get_key would start a context,
+ * and with it a "gpg --version", per key.  */
 static gpg_error_t
 collect_grips (gpgme_ctx_t ctx, struct keyring_keys *kk, int all,
                char ***r_grips, unsigned int *r_n)
 {
-  gpg_error_t err = 0;
-  gpgme_key_t key = NULL;
+  gpg_error_t err;
+  gpgme_key_t key = NULL, *keys = NULL;
   gpgme_subkey_t sk;
-  unsigned int i;
+  unsigned int i, j, nkeys = 0;
 
+  if (!kk->nfprs)
+    return 0;
+  if (!(keys = calloc (kk->nfprs, sizeof *keys)))
+    return gpg_error_from_syserror ();
   gpgme_set_keylist_mode (ctx, GPGME_KEYLIST_MODE_LOCAL
                           | GPGME_KEYLIST_MODE_WITH_KEYGRIP
                           | (all ? 0 : GPGME_KEYLIST_MODE_WITH_SECRET));
-  for (i = 0; !err && i < kk->nfprs; i++)
+  err = gpgme_op_keylist_ext_start (ctx, (const char **)kk->fprs, 0, 0);
+  while (!err && !(err = gpgme_op_keylist_next (ctx, &key)))
     {
-      err = gpgme_get_key (ctx, kk->fprs[i], &key, 0);
-      for (sk = key ? key->subkeys : NULL; !err && sk; sk = sk->next)
-        if (sk->keygrip && (all || (sk->secret && !sk->is_cardkey)))
-          err = add_string (r_grips, r_n, sk->keygrip);
-      gpgme_key_unref (key);
+      if (nkeys < kk->nfprs)
+        keys[nkeys++] = key;
+      else
+        gpgme_key_unref (key);
       key = NULL;
     }
+  if (gpg_err_code (err) == GPG_ERR_EOF)
+    err = gpgme_op_keylist_end (ctx);
+  for (i = 0; !err && i < kk->nfprs; i++)
+    {
+      for (j = 0; j < nkeys && strcmp (keys[j]->fpr, kk->fprs[i]); j++)
+        ;
+      /* A key not there has no grips (as with gpgme_get_key).  */
+      for (sk = j < nkeys ? keys[j]->subkeys : NULL; !err && sk;
+           sk = sk->next)
+        if (sk->keygrip && (all || (sk->secret && !sk->is_cardkey)))
+          err = add_string (r_grips, r_n, sk->keygrip);
+    }
+  for (j = 0; j < nkeys; j++)
+    gpgme_key_unref (keys[j]);
+  free (keys);
   return err;
 }
 
@@ -438,7 +459,7 @@ unprotect_keys (struct build *b, unsigned int k, struct runtime_home *home,
 
   if (!kk->ngrips)
     return 0;
-  if (!b->actx && (err = agent_connect (home->dir, &b->actx)))
+  if (!b->actx && (err = agent_start (home->dir, &b->actx)))
     return kfail (b, kr, gpg_error (GPG_ERR_CONFIGURATION),
                   "cannot start gpg-agent in %s: %s", home->dir,
                   gpg_strerror (err));
@@ -634,6 +655,19 @@ copy_keyring (struct build *b, unsigned int k, struct runtime_home *home,
   return 0;
 }
 
+/* Whether HOME gets secret keys from a key file.  */
+static int
+wants_agent (struct build *b, struct runtime_home *home)
+{
+  unsigned int k;
+
+  for (k = 0; k < b->h->nkeyrings; k++)
+    if (home->members[k] && !b->h->keyrings[k].origin
+        && b->pl->keyrings[k].secret_file)
+      return 1;
+  return 0;
+}
+
 static gpg_error_t
 fill_home (struct build *b, struct runtime_home *home)
 {
@@ -658,6 +692,12 @@ fill_home (struct build *b, struct runtime_home *home)
   /* The empty home needs no gpg now.  */
   if (any)
     err = gnupg_new_ctx (home->dir, &ctx);
+  /* Importing secret keys makes gpg autostart the agent, whose pid
+   * the signal cleanup would not know until the import is done: start
+   * it first.  Best effort: gpg or unprotect_keys start one else.  */
+  if (!err && wants_agent (b, home) && !agent_start (home->dir, &b->actx)
+      && !agent_get_pid (b->actx, &home->agent_pid))
+    homedir_set_agent (home->dir, home->agent_pid);
   for (k = 0; !err && k < b->h->nkeyrings; k++)
     {
       if (!home->members[k])
@@ -671,7 +711,7 @@ fill_home (struct build *b, struct runtime_home *home)
   /* Know the agent of every home with secret keys, so that a signal
    * handler can stop it.  */
   if (!err && ngrips && !b->actx)
-    err = agent_connect (home->dir, &b->actx);
+    err = agent_start (home->dir, &b->actx);
   if (!err && b->actx && !agent_get_pid (b->actx, &home->agent_pid))
     homedir_set_agent (home->dir, home->agent_pid);
   gpgme_release (b->actx);
@@ -896,27 +936,6 @@ copy_dir_files (const char *from, const char *to, const char *sub)
 /* Make COPY a new copy of HOME in the runtime directory BASE: its
  * files, and an agent started now if HOME has one (so that its pid is
  * known to the signal cleanup and the sweep).  */
-/* Start the agent of the new copy DIR at once and detached, the way
- * gpg autostarts one.  Left to agent_connect, gpgconf --launch takes
- * several process starts (about 80 ms) while a worker waits for the
- * copy.  Best effort: agent_connect still launches one if the socket
- * is not there yet, and a second agent for the same socket exits.  */
-static void
-start_copy_agent (const char *dir)
-{
-  const char *agent = gpgme_get_dirinfo ("agent-name");
-  const char *argv[] = { "gpg-agent", "--homedir", dir,
-                         "--use-standard-socket", "--daemon", NULL };
-  gpgme_ctx_t ctx = NULL;
-
-  if (!agent || gpgme_new (&ctx))
-    return;
-  if (!gpgme_set_protocol (ctx, GPGME_PROTOCOL_SPAWN))
-    gpgme_op_spawn (ctx, agent, argv, NULL, NULL, NULL,
-                    GPGME_SPAWN_DETACHED);
-  gpgme_release (ctx);
-}
-
 static gpg_error_t
 make_copy (const char *base, struct runtime_home *home, char **r_dir,
            pid_t *r_agent)
@@ -934,10 +953,7 @@ make_copy (const char *base, struct runtime_home *home, char **r_dir,
   if (!err)
     err = copy_dir_files (home->dir, dir, PRIVATE_KEYS_DIR);
   if (!err && home->agent_pid)
-    {
-      start_copy_agent (dir);
-      err = agent_connect (dir, &actx);
-    }
+    err = agent_start (dir, &actx);
   if (!err && actx && !agent_get_pid (actx, r_agent))
     homedir_set_agent (dir, *r_agent);
   gpgme_release (actx);

@@ -293,9 +293,13 @@ t_signal_and_speed ()
   "$PGPSTEP" --plugin-dir "$PLUGIN_DIR" --secrets "$D/secrets" \
     run "$D/p.xml" -i /dev/null -o "$D/out" >"$D/stdout" 2>"$D/stderr" &
   pid=$!
+  # The agent is recorded before the import (the signal cleanup knows
+  # it throughout); the load is done once the empty home, made after
+  # the keyring's, has appeared too.
   i=0
   while [ $i -lt $((1000 * slow)) ] \
-        && { [ -z "$(agent_pid)" ] || [ "$(agent_pid)" = 0 ]; }; do
+        && { [ -z "$(agent_pid)" ] || [ "$(agent_pid)" = 0 ] \
+             || [ "$(ls -d "$D"/rt/ps.* 2>/dev/null | wc -l)" != 2 ]; }; do
     sleep 0.01
     i=$((i + 1))
   done

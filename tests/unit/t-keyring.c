@@ -346,9 +346,10 @@ gone (pid_t pid)
   return !homedir_pid_alive (pid, 0);
 }
 
-/* Whether a process runs with "--homedir HOME" in its command line. */
+/* Whether a process runs with "--homedir HOME" in its command line
+ * (PREFIX: with a home under HOME).  */
 static int
-agent_running_for (const char *home)
+agent_running_match (const char *home, int prefix)
 {
   DIR *d = opendir ("/proc");
   struct dirent *e;
@@ -371,12 +372,20 @@ agent_running_for (const char *home)
       buf[n] = 0;
       for (p = buf; p < buf + n; p += strlen (p) + 1)
         if (!strcmp (p, "--homedir") && p + strlen (p) + 1 < buf + n
-            && !strcmp (p + strlen (p) + 1, home)
+            && (prefix
+                ? !strncmp (p + strlen (p) + 1, home, strlen (home))
+                : !strcmp (p + strlen (p) + 1, home))
             && strstr (buf, "gpg-agent"))
           found = 1;
     }
   closedir (d);
   return found;
+}
+
+static int
+agent_running_for (const char *home)
+{
+  return agent_running_match (home, 0);
 }
 
 /* Stop the agent of a home the test made itself and wait for it.  */
@@ -786,6 +795,31 @@ test_bad_key_files (void **state)
   assert_int_equal (gpg_err_code (load (f, file, NULL, &message)),
                     GPG_ERR_CONFIGURATION);
   assert_non_null (strstr (message, "no secret key found"));
+  free (message);
+}
+
+/* The agent of a home that gets a secret key file starts before the
+ * import (so that its pid is known to the signal cleanup throughout):
+ * when the import then fails, the failed load still stops it.  */
+static void
+test_failed_secret_import_stops_agent (void **state)
+{
+  struct fixture *f = *state;
+  const char *file;
+  char *message = NULL;
+  int i;
+
+  file = write_pipeline
+    (f, "p.xml",
+     "<keyring name='ours' secret='" KEYS "/alice.pub.asc'/>\n"
+     "<step type='typed' id='a'><needed>x</needed>"
+     "<keyring>ours</keyring></step>\n");
+  assert_int_equal (gpg_err_code (load (f, file, NULL, &message)),
+                    GPG_ERR_CONFIGURATION);
+  assert_non_null (strstr (message, "no secret key found"));
+  for (i = 0; i < 600 && agent_running_match (f->rt, 1); i++)
+    usleep (5000);
+  assert_false (agent_running_match (f->rt, 1));
   free (message);
 }
 
@@ -1285,6 +1319,7 @@ main (void)
       T (test_missing_passphrase),
       T (test_secret_file_mode),
       T (test_bad_key_files),
+      T (test_failed_secret_import_stops_agent),
       T (test_secret_file_with_new_subkey),
       T (test_home_source),
       T (test_release_stops_agent),
