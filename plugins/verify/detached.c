@@ -363,10 +363,15 @@ direct_run (const struct verify *v, pgpstep_message_t msg,
     return err;
 
   /* The spool must hold what gpg read: the file did not change.  */
-  if (fstat (source->fd, &after) || !same_file_state (st, &after))
-    run->source_err = gpg_error (GPG_ERR_EIO);
-  else if (gpg_err_code (copy.err) == GPG_ERR_TRUNCATED)
-    run->source_err = copy.err;
+  if (fstat (source->fd, &after))
+    run->source_err = gpg_error_from_syserror ();
+  else if (!same_file_state (st, &after)
+           || gpg_err_code (copy.err) == GPG_ERR_TRUNCATED
+           || gpg_err_code (pump.err) == GPG_ERR_TRUNCATED)
+    {
+      run->source_changed = 1;
+      run->source_err = gpg_error (GPG_ERR_EIO);
+    }
   else if (copy.err && gpg_err_code (copy.err) != GPG_ERR_CANCELED)
     run->spool_err = copy.err;
   else if (pump.err && gpg_err_code (pump.err) != GPG_ERR_EPIPE)

@@ -95,6 +95,13 @@ input_failure (const struct outcome_run *run, char **r_text)
 {
   gpg_error_t err = run->res->input_err;
 
+  /* What gpg verified may differ from what was spooled.  */
+  if (run->source_changed)
+    return say (r_text, gpg_err_code (run->source_err ? run->source_err
+                                      : GPG_ERR_EIO),
+                "the payload file changed while it was verified"
+                " (its size or modification time changed, or it was"
+                " shorter than expected); verify a file no one writes to");
   if (run->source_err)
     return say (r_text, gpg_err_code (run->source_err), "reading the input"
                 " failed: %s", gpg_strerror (run->source_err));

@@ -28,6 +28,8 @@ struct outcome_run
   int input_complete;                 /* gpg got all of the input.  */
   gpg_error_t source_err;             /* Detached: reading the data, ...  */
   gpg_error_t spool_err;              /* ... spooling it.  */
+  int source_changed;                 /* Detached: the payload file changed
+                                       * (size, mtime) or ended early.  */
   unsigned long long max_output;      /* Inline: max-output-bytes.  */
   unsigned long long output_size;     /* Bytes gpg wrote.  */
 };

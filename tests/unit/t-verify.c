@@ -21,6 +21,8 @@
 
 #include "fakehost.h"
 #include "gpghome.h"
+#include "gpgop.h"
+#include "outcome.h"
 
 #define ALICE "015ABD50EB712E873C6BB2B009037A2EDFD86C9F"
 #define BOB   "37213D1976A23E2625719E022975619AFF1CDD85"
@@ -771,6 +773,47 @@ test_configuration_errors (void **state)
 }
 
 
+
+/* A payload file that changed while gpg read it (size or mtime, or
+ * shorter than the literal length) is named as such, with the fix.  */
+static void
+test_changed_payload_file_has_its_own_error (void **state)
+{
+  struct gpgop_result res;
+  struct outcome_run run;
+  const char *key = NULL;
+  char *text = NULL;
+  gpg_error_t err;
+
+  (void) state;
+  memset (&res, 0, sizeof res);
+  assert_int_equal (status_new (&res.status), 0);
+  memset (&run, 0, sizeof run);
+  run.detached = 1;
+  run.nsigs = 1;
+  run.res = &res;
+  run.source_changed = 1;
+  run.source_err = gpg_error (GPG_ERR_EIO);
+  err = outcome_explain (&run, &text, &key);
+  assert_int_equal (gpg_err_code (err), GPG_ERR_EIO);
+  assert_non_null (text);
+  assert_non_null (strstr (text, "the payload file changed while"
+                           " it was verified"));
+  assert_non_null (strstr (text, "verify a file no one writes to"));
+  free (text);
+
+  /* Any other read error keeps the generic text.  */
+  run.source_changed = 0;
+  text = NULL;
+  err = outcome_explain (&run, &text, &key);
+  assert_int_equal (gpg_err_code (err), GPG_ERR_EIO);
+  assert_non_null (text);
+  assert_null (strstr (text, "changed"));
+  assert_non_null (strstr (text, "reading the input failed"));
+  free (text);
+  status_release (res.status);
+}
+
 int
 main (void)
 {
@@ -791,6 +834,7 @@ main (void)
     cmocka_unit_test (test_compression_bomb_stops_at_max_output),
     cmocka_unit_test (test_bad_signature_parameters),
     cmocka_unit_test (test_configuration_errors),
+    cmocka_unit_test (test_changed_payload_file_has_its_own_error),
   };
 
   return cmocka_run_group_tests (tests, setup, teardown);
