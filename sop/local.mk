@@ -11,7 +11,7 @@ pgpstep_sop_SOURCES = \
 # (these objects are not exported by libpgpstep).
 pgpstep_sop_SOURCES += \
 	host/gnupg.h host/gnupg.c host/agent.h host/agent.c \
-	host/homedir.h host/homedir.c
+	host/homedir.h host/homedir.c host/procfs.h host/procfs.c
 pgpstep_sop_CFLAGS = $(AM_CFLAGS) $(GPGME_CFLAGS)
 pgpstep_sop_LDADD = libpgpstep.la $(GPGME_LIBS) $(GPG_ERROR_LIBS) \
 	$(PTHREAD_LIBS)

@@ -27,6 +27,7 @@
 
 #include "sop.h"
 #include "agent.h"
+#include "procfs.h"
 
 static const int watched[] = { SIGHUP, SIGINT, SIGTERM };
 #define NWATCHED (sizeof watched / sizeof *watched)
@@ -64,7 +65,7 @@ stop_agents_under (const char *top)
   char path[300], buf[4096], *arg, *end;
   size_t toplen = strlen (top);
   ssize_t len;
-  int fd, home_next;
+  int home_next;
 
   if (!proc)
     return;
@@ -73,13 +74,8 @@ stop_agents_under (const char *top)
       if (*d->d_name < '1' || *d->d_name > '9')
         continue;
       snprintf (path, sizeof path, "/proc/%s/cmdline", d->d_name);
-      if ((fd = open (path, O_RDONLY | O_CLOEXEC)) < 0)
+      if ((len = procfs_read (path, buf, sizeof buf)) <= 0)
         continue;
-      len = read (fd, buf, sizeof buf - 1);
-      close (fd);
-      if (len <= 0)
-        continue;
-      buf[len] = 0;
       end = buf + len;
       if (!strstr (buf, "gpg-agent"))
         continue;

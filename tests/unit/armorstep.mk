@@ -7,6 +7,7 @@ TESTS += tests/unit/t-armorstep
 tests_unit_t_armorstep_SOURCES = tests/unit/t-armorstep.c \
 	tests/unit/fakehost.h tests/unit/fakehost.c \
 	tests/unit/gpghome.h tests/unit/gpghome.c \
+	host/procfs.h host/procfs.c \
 	plugins/armor/armor.c
 tests_unit_t_armorstep_CFLAGS = $(unit_cflags) \
 	-I$(top_srcdir)/plugins/openpgp \

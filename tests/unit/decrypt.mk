@@ -22,6 +22,7 @@ TESTS += tests/unit/t-decrypt
 tests_unit_t_decrypt_SOURCES = tests/unit/t-decrypt.c \
 	tests/unit/fakehost.h tests/unit/fakehost.c \
 	tests/unit/gpghome.h tests/unit/gpghome.c \
+	host/procfs.h host/procfs.c \
 	plugins/decrypt/decrypt.c \
 	plugins/decrypt/explain.h plugins/decrypt/explain.c \
 	plugins/decrypt/result.h plugins/decrypt/result.c

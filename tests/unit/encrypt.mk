@@ -6,6 +6,7 @@ TESTS += tests/unit/t-encrypt
 tests_unit_t_encrypt_SOURCES = tests/unit/t-encrypt.c \
 	tests/unit/fakehost.h tests/unit/fakehost.c \
 	tests/unit/gpghome.h tests/unit/gpghome.c \
+	host/procfs.h host/procfs.c \
 	plugins/encrypt/encrypt.c \
 	plugins/encrypt/sniff.h plugins/encrypt/sniff.c
 tests_unit_t_encrypt_CFLAGS = $(unit_cflags) $(GPGME_CFLAGS) \

@@ -14,6 +14,7 @@
 #include <cmocka.h>
 
 #include "gpghome.h"
+#include "procfs.h"
 
 /* How long to wait for an agent to go, in steps of 10 ms.  */
 #define AGENT_WAIT_STEPS 500
@@ -170,9 +171,8 @@ count_children (void)
   DIR *dir = opendir ("/proc");
   struct dirent *d;
   char name[300], buf[512], *p;
-  int n = 0, fd;
+  int n = 0;
   long ppid;
-  ssize_t len;
 
   if (!dir)
     return -1;
@@ -181,14 +181,8 @@ count_children (void)
       if (*d->d_name < '0' || *d->d_name > '9')
         continue;
       snprintf (name, sizeof name, "/proc/%s/stat", d->d_name);
-      fd = open (name, O_RDONLY);
-      if (fd < 0)
+      if (procfs_read (name, buf, sizeof buf) <= 0)
         continue;
-      len = read (fd, buf, sizeof buf - 1);
-      close (fd);
-      if (len <= 0)
-        continue;
-      buf[len] = 0;
       p = strrchr (buf, ')');
       if (p && sscanf (p + 2, "%*c %ld", &ppid) == 1 && ppid == getpid ())
         n++;

@@ -3,6 +3,7 @@
 check_PROGRAMS += tests/unit/t-gpgrun
 TESTS += tests/unit/t-gpgrun
 tests_unit_t_gpgrun_SOURCES = tests/unit/t-gpgrun.c \
+	host/procfs.h host/procfs.c \
 	plugins/openpgp/gpgrun.h plugins/openpgp/gpgrun.c
 tests_unit_t_gpgrun_CFLAGS = $(unit_cflags) \
 	-DTEST_DATA_DIR='"$(abs_top_srcdir)/tests/data"'

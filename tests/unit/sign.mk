@@ -7,6 +7,7 @@ TESTS += tests/unit/t-sign tests/unit/t-textcheck
 tests_unit_t_sign_SOURCES = tests/unit/t-sign.c \
 	tests/unit/fakehost.h tests/unit/fakehost.c \
 	tests/unit/gpghome.h tests/unit/gpghome.c \
+	host/procfs.h host/procfs.c \
 	plugins/sign/sign.c \
 	plugins/sign/feed.h plugins/sign/feed.c \
 	plugins/sign/textcheck.h plugins/sign/textcheck.c

@@ -26,6 +26,7 @@
 #include <cmocka.h>
 
 #include "../../plugins/openpgp/gpgrun.h"
+#include "procfs.h"
 
 #define DATA TEST_DATA_DIR "/gpgrun/"
 #define ALICE_FPR "015ABD50EB712E873C6BB2B009037A2EDFD86C9F"
@@ -91,7 +92,7 @@ find_procs (const char *needle, pid_t *pids, int max)
   DIR *dir = opendir ("/proc");
   struct dirent *d;
   char path[64], buf[4096];
-  int n = 0, fd;
+  int n = 0;
   ssize_t len, i;
 
   assert_non_null (dir);
@@ -101,17 +102,11 @@ find_procs (const char *needle, pid_t *pids, int max)
           || atoi (d->d_name) == getpid ())
         continue;
       snprintf (path, sizeof path, "/proc/%d/cmdline", atoi (d->d_name));
-      fd = open (path, O_RDONLY | O_CLOEXEC);
-      if (fd < 0)
-        continue;
-      len = read (fd, buf, sizeof buf - 1);
-      close (fd);
-      if (len <= 0)
+      if ((len = procfs_read (path, buf, sizeof buf)) <= 0)
         continue;
       for (i = 0; i < len; i++)
         if (!buf[i])
           buf[i] = ' ';
-      buf[len] = 0;
       if (strstr (buf, needle))
         pids[n++] = atoi (d->d_name);
     }
@@ -125,18 +120,10 @@ static int
 process_gone (pid_t pid)
 {
   char path[64], buf[256], *p;
-  int fd;
-  ssize_t len;
 
   snprintf (path, sizeof path, "/proc/%d/stat", (int) pid);
-  fd = open (path, O_RDONLY | O_CLOEXEC);
-  if (fd < 0)
+  if (procfs_read (path, buf, sizeof buf) <= 0)
     return 1;
-  len = read (fd, buf, sizeof buf - 1);
-  close (fd);
-  if (len <= 0)
-    return 1;
-  buf[len] = 0;
   p = strrchr (buf, ')');
   return p && p[1] == ' ' && p[2] == 'Z';
 }

@@ -17,6 +17,7 @@ TESTS += tests/unit/t-verify
 tests_unit_t_verify_SOURCES = tests/unit/t-verify.c \
 	tests/unit/fakehost.h tests/unit/fakehost.c \
 	tests/unit/gpghome.h tests/unit/gpghome.c \
+	host/procfs.h host/procfs.c \
 	plugins/verify/verify.h plugins/verify/verify.c \
 	plugins/verify/detached.c \
 	plugins/verify/sigparam.h plugins/verify/sigparam.c \
