@@ -35,6 +35,7 @@
 
 #include "cli.h"
 #include "outfile.h"
+#include "json.h"
 
 #define SIDECAR_SUFFIX ".headers.json"
 #define SIDECAR_MAX (1024u * 1024)
@@ -146,25 +147,6 @@ list_messages (struct batch *b)
 }
 
 
-/* Print S as a JSON string.  */
-static void
-put_string (FILE *fp, const char *s)
-{
-  const unsigned char *p;
-
-  putc ('"', fp);
-  for (p = (const unsigned char *)s; *p; p++)
-    {
-      if (*p == '"' || *p == '\\')
-        fprintf (fp, "\\%c", *p);
-      else if (*p < 0x20 || *p == 0x7f)
-        fprintf (fp, "\\u%04x", *p);
-      else
-        putc (*p, fp);
-    }
-  putc ('"', fp);
-}
-
 /* Print the JSON object JSON (as rendered by pgpstep_headers_to_json)
  * on one line: line breaks there are layout, never inside strings.  */
 static void
@@ -200,13 +182,13 @@ report (struct batch *b, unsigned int idx, enum msg_state state,
   else
     b->skipped++;
   fputs ("{\"message\": ", stdout);
-  put_string (stdout, b->names[idx]);
+  json_put_string (stdout, b->names[idx]);
   fprintf (stdout, ", \"status\": \"%s\"", state == MSG_OK ? "ok"
            : state == MSG_FAILED ? "failed" : "skipped");
   if (output)
     {
       fputs (", \"output\": ", stdout);
-      put_string (stdout, output);
+      json_put_string (stdout, output);
     }
   if (state == MSG_FAILED)
     {
@@ -214,10 +196,10 @@ report (struct batch *b, unsigned int idx, enum msg_state state,
       if (step)
         {
           fputs (", \"step\": ", stdout);
-          put_string (stdout, step);
+          json_put_string (stdout, step);
         }
       fputs (", \"error\": ", stdout);
-      put_string (stdout, text ? text : "failed");
+      json_put_string (stdout, text ? text : "failed");
     }
   if (json && state == MSG_OK)
     {

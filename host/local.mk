@@ -40,5 +40,6 @@ pgpstep_SOURCES = \
 	host/cli-run.c host/cli-batch.c host/cli-progress.c \
 	host/cli-writeback.c \
 	host/cli-info.c host/cli-keys.c \
-	host/outfile.h host/outfile.c
+	host/outfile.h host/outfile.c \
+	host/json.h host/json.c
 pgpstep_LDADD = libpgpstep.la $(GPG_ERROR_LIBS) $(PTHREAD_LIBS)

@@ -92,6 +92,29 @@ t_batch_failure_leaves_nothing ()
   assert_dir_holds "$D/out"
 }
 
+# Message names and error texts are JSON strings: quote, backslash,
+# control characters escaped, UTF-8 kept, invalid UTF-8 replaced.
+t_batch_json_escaping ()
+{
+  mkdir "$D/in" "$D/out" "$D/in2" "$D/out2"
+  printf 1 >"$D/in/q\"b\\s"
+  printf 2 >"$D/in/$(printf 'caf\303\251')"
+  printf 3 >"$D/in/$(printf 'bad\377')"
+  pipeline "$D/p.xml" '<step type="cat"/>'
+  cli run "$D/p.xml" --batch "$D/in" -o "$D/out"
+  assert_exit 0
+  assert_contains "$D/stdout" '{"message": "q\"b\\s", "status": "ok"'
+  assert_contains "$D/stdout" "$(printf '{"message": "caf\303\251", "status": "ok"')"
+  assert_contains "$D/stdout" '{"message": "bad\ufffd", "status": "ok"'
+  random_file "$D/in2/x" 1000
+  pipeline "$D/f.xml" '<step type="cat"/>' \
+    '<step type="fail" id="boom"><message>two&#10;lines&#9;"q"</message></step>'
+  cli run "$D/f.xml" --batch "$D/in2" -o "$D/out2"
+  assert_exit 41
+  assert_contains "$D/stdout" 'two\nlines\t\"q\""'
+  [ "$(count_lines "$D/stdout" '.')" = 1 ] || fail "the error broke the line"
+}
+
 t_batch_usage ()
 {
   mkdir "$D/in"
@@ -238,6 +261,7 @@ run_case "batch: 24 messages on 4 workers, suffix, progress" \
 run_case "batch: a failed message leaves no output" \
   t_batch_failure_leaves_nothing
 run_case "batch: usage errors and an empty directory" t_batch_usage
+run_case "batch: names and errors are escaped JSON strings" t_batch_json_escaping
 run_case "batch: 80 messages on 2 workers are each committed and listed once" \
   t_batch_group_commit_each_once
 run_case "batch: failures among committed messages leave no output, re-run skips the rest" \
