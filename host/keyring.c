@@ -7,7 +7,10 @@
  * home that is only read) into the first home that holds it; there
  * its protected secret keys are checked against the keyring's
  * passphrase with nothing cached and stored unprotected (agent.c), so
- * that a private-key operation costs no S2K later.  Further homes get
+ * that a private-key operation costs no S2K later.  A key that an
+ * earlier keyring of the home brought is checked against the later
+ * keyring's own copy, in a scratch home, unless both passphrases are
+ * the same (check_shared_keys).  Further homes get
  * the keyring's certificates exported from that first home and copies
  * of its now unprotected key files.  Steps without keyrings share
  * one empty home: gpg always needs a home (a password alone, or
@@ -37,12 +40,23 @@
 
 #define PRIVATE_KEYS_DIR "private-keys-v1.d"
 
+/* A keygrip whose protection a keyring's passphrase removed.  */
+struct unlocked
+{
+  struct unlocked *next;
+  unsigned int k;
+  char grip[41];
+};
+
 struct build
 {
   struct pgpstep_pipeline *pl;
   struct keyring_homes *h;
   char *message;
   gpgme_ctx_t actx;             /* The agent of the home being built.  */
+  char **pass;                  /* Each keyring's passphrase once read,  */
+  size_t *passlen;              /* wiped when the build ends.  */
+  struct unlocked *unlocked;
 };
 
 
@@ -443,6 +457,89 @@ fpr_of_grip (gpgme_ctx_t ctx, struct keyring_keys *kk, const char *grip)
   return found;
 }
 
+/* The passphrase of keyring K, read once per build.  */
+static gpg_error_t
+get_pass (struct build *b, unsigned int k, const char **r_pass,
+          size_t *r_len, char **r_why)
+{
+  gpg_error_t err;
+
+  if (!b->pass[k]
+      && (err = secret_read (b->pl->ctx, b->pl->keyrings[k].passphrase,
+                             b->pass + k, b->passlen + k, r_why)))
+    return err;
+  *r_pass = b->pass[k];
+  *r_len = b->passlen[k];
+  return 0;
+}
+
+/* Whether A and B are the same, in a time that tells at most their
+ * lengths.  */
+static int
+same_secret (const char *a, size_t alen, const char *b, size_t blen)
+{
+  unsigned char diff = 0;
+  size_t i;
+
+  if (alen != blen)
+    return 0;
+  for (i = 0; i < alen; i++)
+    diff |= a[i] ^ b[i];
+  return !diff;
+}
+
+/* Whether another keyring unprotected GRIP with the passphrase of
+ * keyring K.  */
+static int
+unlocked_by_same_pass (struct build *b, unsigned int k, const char *grip)
+{
+  struct unlocked *u;
+  const char *pass;
+  size_t len;
+  char *why = NULL;
+  int same = 0;
+
+  if (!b->pl->keyrings[k].passphrase)
+    return 0;
+  for (u = b->unlocked; u && !same; u = u->next)
+    if (u->k != k && !strcmp (u->grip, grip) && b->pass[u->k]
+        && !get_pass (b, k, &pass, &len, &why))
+      same = same_secret (pass, len, b->pass[u->k], b->passlen[u->k]);
+  free (why);  /* Unprotect_keys reports it if the passphrase is needed.  */
+  return same;
+}
+
+/* Whether a keyring before K in HOME brought GRIP there.  */
+static int
+brought_before (struct build *b, unsigned int k, struct runtime_home *home,
+                const char *grip)
+{
+  struct keyring_keys *kk;
+  unsigned int j, i;
+
+  for (j = 0; j < k; j++)
+    if (home->members[j])
+      for (kk = b->h->keyrings + j, i = 0; i < kk->ngrips; i++)
+        if (!strcmp (kk->grips[i], grip))
+          return 1;
+  return 0;
+}
+
+/* Remember that keyring K's passphrase unprotected GRIP.  */
+static gpg_error_t
+add_unlocked (struct build *b, unsigned int k, const char *grip)
+{
+  struct unlocked *u = calloc (1, sizeof *u);
+
+  if (!u)
+    return gpg_error_from_syserror ();
+  u->k = k;
+  snprintf (u->grip, sizeof u->grip, "%s", grip);
+  u->next = b->unlocked;
+  b->unlocked = u;
+  return 0;
+}
+
 /* Check the passphrase of keyring K on its protected secret keys in
  * HOME and store them unprotected there.  */
 static gpg_error_t
@@ -452,7 +549,8 @@ unprotect_keys (struct build *b, unsigned int k, struct runtime_home *home,
   const struct keyring_def *kr = b->pl->keyrings + k;
   struct keyring_keys *kk = b->h->keyrings + k;
   gpg_error_t err = 0;
-  char *pass = NULL, *why = NULL;
+  const char *pass = NULL;
+  char *why = NULL;
   size_t len = 0;
   unsigned int i;
   int protected;
@@ -484,15 +582,16 @@ unprotect_keys (struct build *b, unsigned int k, struct runtime_home *home,
                        fpr_of_grip (ctx, kk, kk->grips[i]));
           break;
         }
-      if (!pass && (err = secret_read (b->pl->ctx, kr->passphrase, &pass,
-                                       &len, &why)))
+      if (!pass && (err = get_pass (b, k, &pass, &len, &why)))
         {
           err = kfail (b, kr, err, "passphrase: %s",
                        why ? why : gpg_strerror (err));
           break;
         }
       err = agent_unprotect (b->actx, kk->grips[i], pass, len);
-      if (gpg_err_code (err) == GPG_ERR_BAD_PASSPHRASE)
+      if (!err)
+        err = add_unlocked (b, k, kk->grips[i]);
+      else if (gpg_err_code (err) == GPG_ERR_BAD_PASSPHRASE)
         err = kfail (b, kr, gpg_error (GPG_ERR_BAD_PASSPHRASE),
                      "key %s: wrong passphrase (from %s)",
                      fpr_of_grip (ctx, kk, kk->grips[i]), kr->passphrase);
@@ -502,9 +601,115 @@ unprotect_keys (struct build *b, unsigned int k, struct runtime_home *home,
                      fpr_of_grip (ctx, kk, kk->grips[i]),
                      gpg_strerror (err));
     }
-  if (pass)
-    explicit_bzero (pass, len);
-  free (pass);
+  free (why);
+  return err;
+}
+
+
+/* A key of keyring K that an earlier keyring brought into HOME is
+ * there already unprotected, and importing K kept that copy: the
+ * agent there knows nothing of K's own, which may be protected with
+ * another passphrase.  Unless K's passphrase is the one that
+ * unprotected the key, check it on K's copy in a scratch home (which
+ * leaves HOME as it is: K's file may lack a part another keyring
+ * brought).  The common case, no shared key, costs nothing.  */
+static gpg_error_t
+check_shared_keys (struct build *b, unsigned int k,
+                   struct runtime_home *home, gpgme_ctx_t ctx)
+{
+  const struct keyring_def *kr = b->pl->keyrings + k;
+  struct keyring_keys *kk = b->h->keyrings + k;
+  gpg_error_t err = 0;
+  gpgme_ctx_t sctx = NULL, sactx = NULL;
+  char *scratch = NULL, *why = NULL;
+  const char *pass = NULL, *grip;
+  size_t len = 0;
+  unsigned int i;
+  pid_t pid = 0;
+  int protected;
+
+  /* A keyring of certificates only has its secret keys from others.  */
+  if (!kr->secret_file && !kr->home)
+    return 0;
+  for (i = 0; !err && i < kk->ngrips; i++)
+    {
+      grip = kk->grips[i];
+      if (!brought_before (b, k, home, grip)
+          || unlocked_by_same_pass (b, k, grip))
+        continue;
+      if (!scratch)
+        {
+          err = homedir_create (b->pl->ctx->runtime_dir, &scratch);
+          if (!err)
+            err = agent_start (scratch, &sactx);
+          if (!err && !agent_get_pid (sactx, &pid))
+            homedir_set_agent (scratch, pid);
+          if (!err && kr->secret_file && !(err = gnupg_new_ctx (scratch,
+                                                                &sctx)))
+            err = import_file (b, k, sctx, "secret", kr->secret_file, 1);
+          if (err)
+            {
+              err = kfail (b, kr, err, "cannot check its passphrase in a"
+                           " scratch home: %s", gpg_strerror (err));
+              break;
+            }
+        }
+      if (kr->home)
+        {
+          err = copy_key_file (kr->home, scratch, grip);
+          if (gpg_err_code (err) == GPG_ERR_ENOENT)
+            {
+              err = 0;          /* Only the public part is there.  */
+              continue;
+            }
+        }
+      if (!err)
+        err = agent_is_protected (sactx, grip, &protected);
+      if (gpg_err_code (err) == GPG_ERR_NO_SECKEY)
+        {
+          err = 0;              /* A stub: K's file lacks that part.  */
+          continue;
+        }
+      if (err)
+        {
+          err = kfail (b, kr, err, "key %s: cannot check its own copy: %s",
+                       fpr_of_grip (ctx, kk, grip), gpg_strerror (err));
+          break;
+        }
+      if (!protected)
+        continue;
+      if (!kr->passphrase)
+        {
+          err = kfail (b, kr, gpg_error (GPG_ERR_NO_PASSPHRASE),
+                       "key %s is protected but the keyring has no"
+                       " passphrase attribute", fpr_of_grip (ctx, kk, grip));
+          break;
+        }
+      if (!pass && (err = get_pass (b, k, &pass, &len, &why)))
+        {
+          err = kfail (b, kr, err, "passphrase: %s",
+                       why ? why : gpg_strerror (err));
+          break;
+        }
+      err = agent_unprotect (sactx, grip, pass, len);
+      if (!err)
+        err = add_unlocked (b, k, grip);
+      else if (gpg_err_code (err) == GPG_ERR_BAD_PASSPHRASE)
+        err = kfail (b, kr, gpg_error (GPG_ERR_BAD_PASSPHRASE),
+                     "key %s: wrong passphrase (from %s)",
+                     fpr_of_grip (ctx, kk, grip), kr->passphrase);
+      else
+        err = kfail (b, kr, err, "key %s: cannot check its own copy: %s",
+                     fpr_of_grip (ctx, kk, grip), gpg_strerror (err));
+    }
+  gpgme_release (sctx);
+  gpgme_release (sactx);
+  if (scratch)
+    {
+      agent_stop (scratch, pid);
+      homedir_remove (scratch);
+    }
+  free (scratch);
   free (why);
   return err;
 }
@@ -613,6 +818,8 @@ import_keyring (struct build *b, unsigned int k, struct runtime_home *home,
       goto leave;
     }
   err = unprotect_keys (b, k, home, ctx);
+  if (!err)
+    err = check_shared_keys (b, k, home, ctx);
   if (!err)
     kk->origin = home;
 
@@ -767,6 +974,10 @@ keyring_build (struct pgpstep_pipeline *pl, char **r_message)
       return err;
     }
   b.h->nkeyrings = pl->nkeyrings;
+  b.pass = calloc (pl->nkeyrings ? pl->nkeyrings : 1, sizeof *b.pass);
+  b.passlen = calloc (pl->nkeyrings ? pl->nkeyrings : 1, sizeof *b.passlen);
+  if (!b.pass || !b.passlen)
+    err = gpg_error_from_syserror ();
   for (k = 0; !err && k < pl->nkeyrings; k++)
     if (!(b.h->keyrings[k].name = strdup (pl->keyrings[k].name)))
       err = gpg_error_from_syserror ();
@@ -774,6 +985,21 @@ keyring_build (struct pgpstep_pipeline *pl, char **r_message)
     err = plan_homes (&b);
   for (home = b.h->list; !err && home; home = home->next)
     err = fill_home (&b, home);
+  for (k = 0; b.pass && k < pl->nkeyrings; k++)
+    if (b.pass[k])
+      {
+        explicit_bzero (b.pass[k], b.passlen[k]);
+        free (b.pass[k]);
+      }
+  free (b.pass);
+  free (b.passlen);
+  while (b.unlocked)
+    {
+      struct unlocked *u = b.unlocked;
+
+      b.unlocked = u->next;
+      free (u);
+    }
 
   if (err)
     {

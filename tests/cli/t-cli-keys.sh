@@ -196,6 +196,33 @@ t_passphrase_wrong ()
   assert_no_homes
 }
 
+# Bob's key in two keyrings of one step (one runtime home): the first
+# unprotects it there, and the second's wrong passphrase must still
+# fail the load.
+t_passphrase_shared_key_wrong ()
+{
+  new_dirs
+  pipeline "$D/p.xml" \
+    "<keyring name=\"signer\" secret=\"$K/bob.sec.asc\" passphrase=\"secret:bob\"/>" \
+    "<keyring name=\"again\" secret=\"$K/bob.sec.asc\" passphrase=\"secret:bad\"/>" \
+    '<step type="typed" id="t"><needed>x</needed><keyring>signer</keyring><keyring>again</keyring></step>'
+  printf '%s' "$BOB_PASS" >"$D/secrets/bob"
+  printf '%s' "bob passphrasX" >"$D/secrets/bad"
+  chmod 600 "$D/secrets/bob" "$D/secrets/bad"
+  cli --secrets "$D/secrets" -v -v validate "$D/p.xml"
+  assert_exit 67
+  assert_contains "$D/stderr" "keyring 'again'"
+  assert_contains "$D/stderr" "$BOB"
+  assert_contains "$D/stderr" "wrong passphrase"
+  assert_not_contains "$D/stderr" "passphrasX"
+  assert_no_homes
+  # The same passphrase for both: loads.
+  cp "$D/secrets/bob" "$D/secrets/bad"
+  cli --secrets "$D/secrets" validate "$D/p.xml"
+  assert_exit 0
+  assert_no_homes
+}
+
 t_passphrase_missing ()
 {
   new_dirs
@@ -371,6 +398,8 @@ run_case "keys: help and usage" t_keys_help
 run_case "passphrase from the secret store" t_passphrase_secret_store
 run_case "passphrase from env:" t_passphrase_env
 run_case "wrong passphrase: 67 naming keyring and key" t_passphrase_wrong
+run_case "wrong passphrase of a second keyring with the same key: 67" \
+  t_passphrase_shared_key_wrong
 run_case "missing passphrase: 67" t_passphrase_missing
 run_case "secret file with mode 0644: 78" t_secret_mode
 run_case "missing and garbage key files: 78" t_bad_key_files

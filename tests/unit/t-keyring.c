@@ -1305,6 +1305,204 @@ test_parallel_messages_own_homes (void **state)
 }
 
 
+/* Two keyrings with bob's key in one home: the second import keeps
+ * the key the first unprotected, so every keyring's passphrase must be
+ * checked on its own copy.  */
+#define BOB_OTHER_PASS "other bob passphrase"
+
+/* Write FILE: bob's secret key protected with BOB_OTHER_PASS.  */
+static void
+write_bob_other (struct fixture *f, const char *file)
+{
+  char home[80], cmd[1024];
+
+  snprintf (home, sizeof home, "%s/o", f->dir);
+  assert_int_equal (mkdir (home, 0700), 0);
+  /* gpg --passwd asks old and new for the primary key; the subkey
+   * gets the new one too (the agent keeps the old through a cache
+   * nonce).  */
+  snprintf (cmd, sizeof cmd,
+            "gpg --homedir '%s' --batch --no-options -q --import"
+            " '%s/bob.sec.asc' >/dev/null 2>&1"
+            " && printf '%%s\\n' '" BOB_PASS "' '" BOB_OTHER_PASS "'"
+            " '" BOB_OTHER_PASS "' '" BOB_OTHER_PASS "'"
+            " | gpg --homedir '%s' --batch --no-options"
+            " --pinentry-mode loopback --command-fd 0 --passwd " BOB
+            " >/dev/null 2>&1"
+            " && gpg --homedir '%s' --batch --no-options"
+            " --pinentry-mode loopback --passphrase '" BOB_OTHER_PASS "'"
+            " -a -o '%s' --export-secret-keys " BOB " >/dev/null 2>&1",
+            home, KEYS, home, home, file);
+  assert_int_equal (system (cmd), 0);
+  assert_int_equal (agent_stop (home, 0), 0);
+}
+
+/* Load a pipeline whose step names keyrings 'first' (bob.sec.asc,
+ * passphrase env:T_KEYRING_FIRST) and 'second' (SECOND_FILE,
+ * env:T_KEYRING_SECOND), in one home.  */
+static gpg_error_t
+load_shared_bob (struct fixture *f, const char *second_file,
+                 const char *first_pass, const char *second_pass,
+                 pgpstep_pipeline_t *r_pl, char **r_message)
+{
+  char body[1024];
+  const char *file;
+
+  setenv ("T_KEYRING_FIRST", first_pass, 1);
+  setenv ("T_KEYRING_SECOND", second_pass, 1);
+  snprintf (body, sizeof body,
+            "<keyring name='first' secret='" KEYS "/bob.sec.asc'"
+            " passphrase='env:T_KEYRING_FIRST'/>\n"
+            "<keyring name='second' secret='%s'"
+            " passphrase='env:T_KEYRING_SECOND'/>\n"
+            "<step type='typed' id='a'><needed>x</needed>"
+            "<keyring>first</keyring><keyring>second</keyring></step>\n",
+            second_file);
+  file = write_pipeline (f, "shared.xml", body);
+  return load (f, file, r_pl, r_message);
+}
+
+static void
+test_shared_key_same_passphrase_loads (void **state)
+{
+  struct fixture *f = *state;
+  pgpstep_pipeline_t pl = NULL;
+  char *message = NULL;
+
+  if (load_shared_bob (f, KEYS "/bob.sec.asc", BOB_PASS, BOB_PASS, &pl,
+                       &message))
+    fail_msg ("load: %s", message ? message : "?");
+  assert_int_equal (count_entries (f->rt), 1);  /* One home.  */
+  assert_true (decrypts_unprompted (home_of (pl, 0)));
+  pgpstep_pipeline_release (pl);
+  free (message);
+}
+
+static void
+test_shared_key_second_wrong_passphrase_fails (void **state)
+{
+  struct fixture *f = *state;
+  char *message = NULL;
+
+  assert_int_equal (gpg_err_code (load_shared_bob (f, KEYS "/bob.sec.asc",
+                                                   BOB_PASS,
+                                                   "bob passphrasX", NULL,
+                                                   &message)),
+                    GPG_ERR_BAD_PASSPHRASE);
+  assert_non_null (message);
+  assert_non_null (strstr (message, "keyring 'second'"));
+  assert_non_null (strstr (message, BOB));
+  assert_non_null (strstr (message, "wrong passphrase"));
+  assert_non_null (strstr (message, "env:T_KEYRING_SECOND"));
+  assert_int_equal (count_entries (f->rt), 0);
+  assert_null (strstr (logbuf, "bob passphras"));
+  free (message);
+}
+
+static void
+test_shared_key_other_protection_loads (void **state)
+{
+  struct fixture *f = *state;
+  pgpstep_pipeline_t pl = NULL;
+  char other[128], *message = NULL;
+
+  snprintf (other, sizeof other, "%s/bob-other.asc", f->dir);
+  write_bob_other (f, other);
+
+  /* Each file's own passphrase: both right.  */
+  if (load_shared_bob (f, other, BOB_PASS, BOB_OTHER_PASS, &pl, &message))
+    fail_msg ("load: %s", message ? message : "?");
+  assert_true (decrypts_unprompted (home_of (pl, 0)));
+  pgpstep_pipeline_release (pl);
+  pl = NULL;
+
+  /* The other file with a passphrase right for neither copy.  */
+  assert_int_equal (gpg_err_code (load_shared_bob (f, other, BOB_PASS,
+                                                   "other bob passphrasX",
+                                                   NULL, &message)),
+                    GPG_ERR_BAD_PASSPHRASE);
+  assert_non_null (strstr (message, "keyring 'second'"));
+  assert_non_null (strstr (message, "wrong passphrase"));
+  free (message);
+  message = NULL;
+
+  /* And the other way round: the first keyring brings the other
+   * copy.  */
+  setenv ("T_KEYRING_FIRST", BOB_OTHER_PASS, 1);
+  setenv ("T_KEYRING_SECOND", "bob passphrasX", 1);
+  {
+    char body[1024];
+    const char *file;
+
+    snprintf (body, sizeof body,
+              "<keyring name='first' secret='%s'"
+              " passphrase='env:T_KEYRING_FIRST'/>\n"
+              "<keyring name='second' secret='" KEYS "/bob.sec.asc'"
+              " passphrase='env:T_KEYRING_SECOND'/>\n"
+              "<step type='typed' id='a'><needed>x</needed>"
+              "<keyring>first</keyring><keyring>second</keyring></step>\n",
+              other);
+    file = write_pipeline (f, "rev.xml", body);
+    assert_int_equal (gpg_err_code (load (f, file, NULL, &message)),
+                      GPG_ERR_BAD_PASSPHRASE);
+    assert_non_null (strstr (message, "keyring 'second'"));
+  }
+  assert_int_equal (count_entries (f->rt), 0);
+  assert_null (strstr (logbuf, "bob passphras"));
+  free (message);
+}
+
+
+/* The second keyring copies bob's key from a GnuPG home.  */
+static void
+test_shared_key_from_home_checked (void **state)
+{
+  struct fixture *f = *state;
+  pgpstep_pipeline_t pl = NULL;
+  char src[128], cmd[600], body[1024], before[8192], after[8192];
+  char *message = NULL;
+  const char *file;
+
+  snprintf (src, sizeof src, "%s/src", f->dir);
+  assert_int_equal (mkdir (src, 0700), 0);
+  snprintf (cmd, sizeof cmd,
+            "gpg --homedir '%s' --batch --no-tty --import '%s/bob.sec.asc'"
+            " >/dev/null 2>&1", src, KEYS);
+  assert_int_equal (system (cmd), 0);
+  stop_agent (src);
+  snapshot (src, before, sizeof before);
+
+  setenv ("T_KEYRING_FIRST", BOB_PASS, 1);
+  snprintf (body, sizeof body,
+            "<keyring name='first' secret='" KEYS "/bob.sec.asc'"
+            " passphrase='env:T_KEYRING_FIRST'/>\n"
+            "<keyring name='second' home='%s' keys='" BOB "'"
+            " passphrase='env:T_KEYRING_SECOND'/>\n"
+            "<step type='typed' id='a'><needed>x</needed>"
+            "<keyring>first</keyring><keyring>second</keyring></step>\n",
+            src);
+  file = write_pipeline (f, "p.xml", body);
+
+  setenv ("T_KEYRING_SECOND", "bob passphrasX", 1);
+  assert_int_equal (gpg_err_code (load (f, file, NULL, &message)),
+                    GPG_ERR_BAD_PASSPHRASE);
+  assert_non_null (strstr (message, "keyring 'second'"));
+  assert_non_null (strstr (message, "wrong passphrase"));
+  free (message);
+  message = NULL;
+
+  setenv ("T_KEYRING_SECOND", BOB_PASS, 1);
+  if (load (f, file, &pl, &message))
+    fail_msg ("load: %s", message ? message : "?");
+  assert_true (decrypts_unprompted (home_of (pl, 0)));
+  pgpstep_pipeline_release (pl);
+  snapshot (src, after, sizeof after);
+  assert_string_equal (before, after);
+  assert_int_equal (count_entries (f->rt), 0);
+  free (message);
+}
+
+
 int
 main (void)
 {
@@ -1327,6 +1525,10 @@ main (void)
       T (test_secret_not_leaked),
       T (test_keylist),
       T (test_parallel_messages_own_homes),
+      T (test_shared_key_same_passphrase_loads),
+      T (test_shared_key_second_wrong_passphrase_fails),
+      T (test_shared_key_other_protection_loads),
+      T (test_shared_key_from_home_checked),
 #undef T
     };
 
