@@ -209,6 +209,58 @@ test_crc24_matches_rfc_check_value (void **state)
                                  "6789", 4), 0x21CF02);
 }
 
+/* Bit at a time, straight from RFC 4880 6.1.  */
+static unsigned long
+crc24_bitwise (unsigned long crc, const unsigned char *p, size_t len)
+{
+  int i;
+
+  while (len--)
+    {
+      crc ^= (unsigned long)*p++ << 16;
+      for (i = 0; i < 8; i++)
+        {
+          crc <<= 1;
+          if (crc & 0x1000000)
+            crc ^= 0x1864CFB;
+        }
+    }
+  return crc & 0xFFFFFF;
+}
+
+/* Long buffers take the folding path (16 bytes a step where the CPU
+ * has carry-less multiplication): every length around the block size,
+ * every alignment, continued from any register value.  */
+static void
+test_crc24_long_buffers_match_bitwise (void **state)
+{
+  unsigned char *buf = malloc (70000);
+  size_t len, off, cut;
+  unsigned int i;
+
+  (void)state;
+  assert_non_null (buf);
+  srand (24);
+  for (i = 0; i < 70000; i++)
+    buf[i] = rand () & 0xff;
+  for (len = 0; len < 300; len++)
+    for (off = 0; off < 3; off++)
+      assert_int_equal (armor_crc24 (ARMOR_CRC_INIT, buf + off, len),
+                        crc24_bitwise (ARMOR_CRC_INIT, buf + off, len));
+  assert_int_equal (armor_crc24 (ARMOR_CRC_INIT, buf, 70000),
+                    crc24_bitwise (ARMOR_CRC_INIT, buf, 70000));
+  assert_int_equal (armor_crc24 (0, buf + 7, 65536),
+                    crc24_bitwise (0, buf + 7, 65536));
+  for (i = 0; i < 50; i++)
+    {
+      cut = rand () % 70000;
+      assert_int_equal (armor_crc24 (armor_crc24 (ARMOR_CRC_INIT, buf, cut),
+                                     buf + cut, 70000 - cut),
+                        crc24_bitwise (ARMOR_CRC_INIT, buf, 70000));
+    }
+  free (buf);
+}
+
 static void
 test_vectors_decode_to_gpg_dearmor_output (void **state)
 {
@@ -959,6 +1011,7 @@ main (void)
 {
   const struct CMUnitTest tests[] = {
     cmocka_unit_test (test_crc24_matches_rfc_check_value),
+    cmocka_unit_test (test_crc24_long_buffers_match_bitwise),
     cmocka_unit_test (test_vectors_decode_to_gpg_dearmor_output),
     cmocka_unit_test (test_reencoding_vectors_reproduces_them_byte_for_byte),
     cmocka_unit_test (test_round_trip_at_many_lengths_and_chunkings),
