@@ -831,7 +831,7 @@ test_secret_file_with_new_subkey (void **state)
   struct fixture *f = *state;
   pgpstep_pipeline_t pl;
   const char *file;
-  char cmd[800], body[512], sec[160], *message = NULL, *out;
+  char cmd[4096], body[512], sec[160], *message = NULL, *out;
 
   snprintf (sec, sizeof sec, "%s/alice-rotated.sec.asc", f->dir);
   snprintf (cmd, sizeof cmd,
