@@ -304,7 +304,7 @@ decide_input (struct job *job, struct pgpstep_source *source)
   if (st->input == INPUT_PAYLOAD || (st->input == INPUT_AUTO
                                      && st->signers.n))
     return 0;
-  err = sniff_input (source, &job->sniff);
+  err = sniff_input (source, host->cancel_fd (job->msg), &job->sniff);
   if (err)
     {
       if (gpg_err_code (err) != GPG_ERR_CANCELED)

@@ -2,8 +2,11 @@
  * sniff.h.  */
 #include <config.h>
 #include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/stat.h>
 #include <unistd.h>
 #include <zlib.h>
@@ -132,11 +135,121 @@ signed_plausible (const unsigned char *buf, size_t len,
   return 0;
 }
 
+/* Milliseconds the pipe's writer may add nothing before tee_head
+ * gives up and the head is read (consumed) instead: a writer blocked
+ * on a pipe whose slots are full adds nothing ever.  */
+#define TEE_STALL_MS 1000
+
+/* Copy the bytes now at the head of pipe FD, at most PACKET_PEEK_MAX,
+ * into BUF through the scratch pipe SCRATCH (tee duplicates, consumes
+ * nothing).  Returns the count, or -1 with errno set.  */
+static ssize_t
+tee_once (int fd, const int scratch[2], char *buf)
+{
+  ssize_t n, got = 0, r;
+
+  n = tee (fd, scratch[1], PACKET_PEEK_MAX, SPLICE_F_NONBLOCK);
+  if (n < 0)
+    return errno == EAGAIN ? 0 : -1;
+  while (got < n)
+    {
+      r = read (scratch[0], buf + got, (size_t) (n - got));
+      if (r < 0 && errno == EINTR)
+        continue;
+      if (r <= 0)
+        return -1;
+      got += r;
+    }
+  return n;
+}
+
+/* Peek at the first PACKET_PEEK_MAX bytes of pipe FD (or all of them
+ * up to its writer's close) with tee(2), leaving them in the pipe:
+ * gpg then reads the pipe itself, no thread copies it.  tee sees only
+ * what is in the pipe, from its head, so it is repeated while the
+ * writer adds bytes.  Returns GPG_ERR_NOT_SUPPORTED (nothing consumed)
+ * when tee cannot tell: the caller reads instead.  */
+static gpg_error_t
+tee_head (int fd, int cancel_fd, char *buf, size_t *r_len, int *r_eof)
+{
+  gpg_error_t err = gpg_error (GPG_ERR_NOT_SUPPORTED);
+  int scratch[2] = { -1, -1 };
+  struct pollfd pfd[2];
+  ssize_t n;
+  int avail, last = -1, hup, idle = 0, size;
+
+  *r_len = 0;
+  *r_eof = 0;
+  if (pipe2 (scratch, O_CLOEXEC))
+    return err;
+  /* As many slots as the source has: tee copies whole slots, so a
+   * smaller scratch pipe may see fewer bytes than there are.  */
+  size = fcntl (fd, F_GETPIPE_SZ);
+  if (size > PACKET_PEEK_MAX)
+    fcntl (scratch[1], F_SETPIPE_SZ, size);
+  for (;;)
+    {
+      pfd[0].fd = fd;
+      pfd[0].events = POLLIN;
+      pfd[0].revents = 0;
+      if (poll (pfd, 1, 0) < 0 && errno != EINTR)
+        goto leave;
+      /* Once the writer is gone the pipe's content is final.  */
+      hup = !!(pfd[0].revents & POLLHUP);
+      n = tee_once (fd, scratch, buf);
+      if (n < 0 || ioctl (fd, FIONREAD, &avail) < 0)
+        goto leave;
+      if (n >= PACKET_PEEK_MAX)
+        {
+          *r_len = PACKET_PEEK_MAX;
+          err = 0;
+          goto leave;
+        }
+      if (n < avail)
+        goto leave;             /* Scratch slots full: cannot see more.  */
+      if (hup)
+        {
+          *r_len = (size_t) n;
+          *r_eof = 1;
+          err = 0;
+          goto leave;
+        }
+      if (avail != last)
+        idle = 0;
+      else if (++idle > TEE_STALL_MS)
+        goto leave;
+      last = avail;
+      /* Wait for more: for the first byte on the pipe itself; once
+       * bytes are buffered POLLIN stays set, so then 1 ms steps.  */
+      pfd[0].fd = cancel_fd;
+      pfd[0].events = POLLIN;
+      pfd[0].revents = 0;
+      pfd[1].fd = fd;
+      pfd[1].events = POLLIN;
+      pfd[1].revents = 0;
+      if (poll (pfd, avail ? 1 : 2, avail ? 1 : -1) < 0 && errno != EINTR)
+        goto leave;
+      if (cancel_fd >= 0 && (pfd[0].revents & POLLIN))
+        {
+          err = gpg_error (GPG_ERR_CANCELED);
+          goto leave;
+        }
+      if (!avail)
+        idle = 0;               /* Waited in poll, not in steps.  */
+    }
+
+ leave:
+  close (scratch[0]);
+  close (scratch[1]);
+  return err;
+}
+
 /* Read what there is of the first PACKET_PEEK_MAX bytes into BUF.  */
 static gpg_error_t
-read_head (struct pgpstep_source *source, char *buf, size_t *r_len,
-           int *r_eof, int *r_consumed)
+read_head (struct pgpstep_source *source, int cancel_fd, char *buf,
+           size_t *r_len, int *r_eof, int *r_consumed)
 {
+  gpg_error_t err;
   struct stat sb;
   off_t offset = 0;
   size_t len = 0;
@@ -144,10 +257,20 @@ read_head (struct pgpstep_source *source, char *buf, size_t *r_len,
   int seekable = 0;
 
   /* A regular file is looked at without consuming it: gpg then reads
-   * the descriptor itself and nothing is copied by us.  */
-  if (source->fd >= 0 && !fstat (source->fd, &sb) && S_ISREG (sb.st_mode)
+   * the descriptor itself and nothing is copied by us.  So is a pipe,
+   * with tee.  */
+  if (source->fd < 0 || fstat (source->fd, &sb))
+    sb.st_mode = 0;
+  if (S_ISREG (sb.st_mode)
       && (offset = lseek (source->fd, 0, SEEK_CUR)) >= 0)
     seekable = 1;
+  else if (S_ISFIFO (sb.st_mode))
+    {
+      *r_consumed = 0;
+      err = tee_head (source->fd, cancel_fd, buf, r_len, r_eof);
+      if (gpg_err_code (err) != GPG_ERR_NOT_SUPPORTED)
+        return err;
+    }
   *r_eof = 0;
   *r_consumed = !seekable;
   while (len < PACKET_PEEK_MAX)
@@ -177,7 +300,8 @@ read_head (struct pgpstep_source *source, char *buf, size_t *r_len,
 }
 
 gpg_error_t
-sniff_input (struct pgpstep_source *source, struct sniff *r_sniff)
+sniff_input (struct pgpstep_source *source, int cancel_fd,
+             struct sniff *r_sniff)
 {
   gpg_error_t err;
   struct packet_peek *info = NULL;
@@ -193,7 +317,7 @@ sniff_input (struct pgpstep_source *source, struct sniff *r_sniff)
       err = gpg_error_from_syserror ();
       goto leave;
     }
-  err = read_head (source, buf, &len, &eof, &consumed);
+  err = read_head (source, cancel_fd, buf, &len, &eof, &consumed);
   if (consumed)
     {
       r_sniff->prefix = buf;

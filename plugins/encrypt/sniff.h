@@ -23,16 +23,18 @@ struct sniff
   enum packet_kind kind;       /* What the peek saw.  */
 
   /* Bytes taken from the source that gpg must get before the rest
-   * (malloced, or NULL: a regular file is read with pread and not
-   * consumed).  */
+   * (malloced, or NULL: a regular file is read with pread, a pipe
+   * peeked with tee, neither consumed).  */
   char *prefix;
   size_t prefix_len;
 };
 
-/* Look at up to PACKET_PEEK_MAX bytes of SOURCE.  Errors are read
- * errors (GPG_ERR_CANCELED when the message was cancelled) and ENOMEM;
- * release *R_SNIFF in any case.  */
-gpg_error_t sniff_input (struct pgpstep_source *source,
+/* Look at up to PACKET_PEEK_MAX bytes of SOURCE.  A pipe (fd) is
+ * peeked without consuming it; CANCEL_FD (or -1) readable ends the
+ * wait for its writer.  Errors are read errors (GPG_ERR_CANCELED when
+ * the message was cancelled) and ENOMEM; release *R_SNIFF in any
+ * case.  */
+gpg_error_t sniff_input (struct pgpstep_source *source, int cancel_fd,
                          struct sniff *r_sniff);
 
 void sniff_release (struct sniff *sn);

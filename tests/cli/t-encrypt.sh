@@ -325,6 +325,36 @@ t_two_step_signed_input ()
   assert_contains "$D/status" "GOODSIG 09037A2EDFD86C9F"
 }
 
+# The signed input arriving on a pipe, its head slowly (the encrypt
+# step peeks at the pipe without consuming it, waiting for the writer):
+# SIZE bytes of payload, more or fewer than the peek wants.
+t_two_step_signed_input_pipe ()
+{
+  random_file "$D/in" "$1"
+  gpg --homedir "$P/carol" --batch --quiet --import "$K/alice.sec.asc" \
+    2>/dev/null
+  gpg --homedir "$P/carol" --batch --no-options -u "$ALICE" --sign \
+    -o "$D/signed.gpg" "$D/in" 2>/dev/null \
+    || fail "cannot make the signed input"
+  gpg --homedir "$P/carol" --batch --yes --delete-secret-keys "$ALICE" \
+    2>/dev/null
+  pipeline "$D/p.xml" "$partner" \
+    '<step type="encrypt"><keyring>partner</keyring>' \
+    "  <recipient>$CAROL</recipient></step>"
+  mkfifo "$D/fifo" || fail "no fifo"
+  { head -c 5 "$D/signed.gpg"; sleep 0.1
+    head -c 40 "$D/signed.gpg" | tail -c +6; sleep 0.1
+    tail -c +41 "$D/signed.gpg"; } >"$D/fifo" &
+  cli run "$D/p.xml" -o "$D/out.gpg" --headers-out "$D/h.json" <"$D/fifo"
+  wait $!
+  assert_exit 0
+  assert_contains "$D/h.json" '"pgp.input": "openpgp"'
+  partner_decrypt carol "$D/out.gpg"
+  [ "$grc" = 0 ] || fail "partner's gpg -d exited $grc"
+  assert_same "$D/in" "$D/dec"
+  assert_contains "$D/status" "GOODSIG 09037A2EDFD86C9F"
+}
+
 t_deadline_mid_stream ()
 {
   # A stalled input: gpg has started and waits; the deadline cancels
@@ -381,6 +411,10 @@ run_case "password alone, no keyring; nothing left" t_password_no_keyring
 run_case "password alone: SIGTERM leaves no home, no agent" \
   t_password_no_keyring_signal
 run_case "two-step sign then encrypt: partner verifies" t_two_step_signed_input
+run_case "two-step, signed input on a slow pipe, shorter than the peek" \
+  t_two_step_signed_input_pipe 1000
+run_case "two-step, signed input on a slow pipe, longer than the pipe" \
+  t_two_step_signed_input_pipe 300000
 run_case "deadline mid-stream: nothing survives" t_deadline_mid_stream
 run_case "describe encrypt" t_describe
 finish

@@ -11,9 +11,12 @@
 #include <cmocka.h>
 
 #include <errno.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
+#include <unistd.h>
 
 #include "sniff.h"
 
@@ -50,7 +53,7 @@ is_openpgp (const void *data, size_t len)
   src.fd = -1;
   src.read = mem_read;
   src.handle = &m;
-  assert_int_equal (sniff_input (&src, &sn), 0);
+  assert_int_equal (sniff_input (&src, -1, &sn), 0);
   r = sn.openpgp;
   sniff_release (&sn);
   return r;
@@ -138,6 +141,158 @@ test_random_payloads_are_data (void **state)
   assert_int_equal (hits, 0);
 }
 
+/* A pipe's writer: the first HEAD bytes in 7-byte writes 5 ms apart,
+ * then the rest at once, then close.  */
+struct writer
+{
+  int fd;
+  const unsigned char *data;
+  size_t len, head;
+};
+
+static void *
+write_slowly (void *arg)
+{
+  struct writer *w = arg;
+  struct timespec pause = { 0, 5 * 1000 * 1000 };
+  size_t pos = 0, chunk;
+  ssize_t n;
+
+  while (pos < w->len)
+    {
+      chunk = pos < w->head ? 7 : w->len - pos;
+      if (chunk > w->len - pos)
+        chunk = w->len - pos;
+      n = write (w->fd, w->data + pos, chunk);
+      if (n <= 0)
+        break;
+      pos += n;
+      if (pos < w->head)
+        nanosleep (&pause, NULL);
+    }
+  close (w->fd);
+  return NULL;
+}
+
+static ssize_t
+fd_read (void *handle, void *buffer, size_t size)
+{
+  return read (*(int *) handle, buffer, size);
+}
+
+/* Sniff DATA arriving slowly on a pipe: nothing may be consumed (no
+ * prefix; the pipe then yields DATA from its first byte).  Returns
+ * the verdict.  */
+static int
+sniff_pipe (const unsigned char *data, size_t len)
+{
+  struct writer w = { -1, data, len, len < 300 ? len : 300 };
+  struct pgpstep_source src;
+  struct sniff sn;
+  pthread_t thread;
+  unsigned char *back = malloc (len + 1);
+  size_t got = 0;
+  ssize_t n;
+  int fds[2], r;
+
+  assert_non_null (back);
+  assert_int_equal (pipe (fds), 0);
+  w.fd = fds[1];
+  assert_int_equal (pthread_create (&thread, NULL, write_slowly, &w), 0);
+  memset (&src, 0, sizeof src);
+  src.struct_size = sizeof src;
+  src.fd = fds[0];
+  src.read = fd_read;
+  src.handle = &fds[0];
+  assert_int_equal (sniff_input (&src, -1, &sn), 0);
+  assert_null (sn.prefix);
+  assert_int_equal (sn.prefix_len, 0);
+  r = sn.openpgp;
+  sniff_release (&sn);
+  while ((n = read (fds[0], back + got, len + 1 - got)) > 0)
+    got += n;
+  assert_int_equal (n, 0);
+  pthread_join (thread, NULL);
+  close (fds[0]);
+  assert_int_equal (got, len);
+  assert_memory_equal (back, data, len);
+  free (back);
+  return r;
+}
+
+static void
+test_pipe_closed_before_a_full_peek_is_peeked_not_consumed (void **state)
+{
+  unsigned char *buf;
+  size_t len;
+
+  (void) state;
+  /* 364 bytes, then the writer closes: fewer than the peek wants.  */
+  buf = read_all (MESSAGES "/gpg-alice-signed.gpg", &len);
+  assert_true (sniff_pipe (buf, len));
+  free (buf);
+  buf = read_all (MESSAGES "/invoice.xml", &len);
+  assert_false (sniff_pipe (buf, len));
+  free (buf);
+}
+
+static void
+test_pipe_beyond_the_peek_is_peeked_not_consumed (void **state)
+{
+  /* More than the peek and than the pipe holds: the writer blocks
+   * until the step reads.  */
+  size_t len = 200 * 1024, i;
+  unsigned char *payload = malloc (len), *msg;
+  unsigned int seed = 11;
+
+  (void) state;
+  assert_non_null (payload);
+  for (i = 0; i < len; i++)
+    payload[i] = rand_r (&seed);
+  assert_false (sniff_pipe (payload, len));
+  /* A signed message's head followed by many bytes.  */
+  msg = read_all (MESSAGES "/gpg-alice-signed.gpg", &i);
+  memcpy (payload, msg, i);
+  assert_int_equal (sniff_pipe (payload, len),
+                    is_openpgp (payload, len));
+  free (msg);
+  free (payload);
+}
+
+static void
+test_cancel_ends_the_wait_for_a_pipe_writer (void **state)
+{
+  struct pgpstep_source src;
+  struct sniff sn;
+  int fds[2], cancel[2];
+  char two[2];
+
+  (void) state;
+  /* A few bytes, the writer stays open: the peek waits for more until
+   * the message is cancelled.  */
+  assert_int_equal (pipe (fds), 0);
+  assert_int_equal (pipe (cancel), 0);
+  assert_int_equal (write (fds[1], "\xa3\x01", 2), 2);
+  assert_int_equal (write (cancel[1], "x", 1), 1);
+  memset (&src, 0, sizeof src);
+  src.struct_size = sizeof src;
+  src.fd = fds[0];
+  src.read = fd_read;
+  src.handle = &fds[0];
+  assert_int_equal (gpg_err_code (sniff_input (&src, cancel[0], &sn)),
+                    GPG_ERR_CANCELED);
+  sniff_release (&sn);
+  /* Empty pipe: the wait is in poll, cancellation ends it too.  */
+  assert_int_equal (read (fds[0], two, 2), 2);
+  assert_int_equal (gpg_err_code (sniff_input (&src, cancel[0], &sn)),
+                    GPG_ERR_CANCELED);
+  sniff_release (&sn);
+  close (fds[0]);
+  close (fds[1]);
+  close (cancel[0]);
+  close (cancel[1]);
+}
+
 int
 main (void)
 {
@@ -145,6 +300,9 @@ main (void)
     cmocka_unit_test (test_gpg_signed_messages_are_openpgp),
     cmocka_unit_test (test_payload_starting_like_a_onepass_packet_is_data),
     cmocka_unit_test (test_random_payloads_are_data),
+    cmocka_unit_test (test_pipe_closed_before_a_full_peek_is_peeked_not_consumed),
+    cmocka_unit_test (test_pipe_beyond_the_peek_is_peeked_not_consumed),
+    cmocka_unit_test (test_cancel_ends_the_wait_for_a_pipe_writer),
   };
 
   return cmocka_run_group_tests (tests, NULL, NULL);
