@@ -540,6 +540,37 @@ add_unlocked (struct build *b, unsigned int k, const char *grip)
   return 0;
 }
 
+/* Unprotect the protected key GRIP of keyring K in the agent of ACTX
+ * with K's passphrase (read at the first need into *PASS, *LEN; *WHY
+ * explains a failure) and record it.  OTHER says what failed when the
+ * agent fails otherwise than on a wrong passphrase.  */
+static gpg_error_t
+unprotect_one (struct build *b, unsigned int k, gpgme_ctx_t actx,
+               gpgme_ctx_t ctx, const char *grip, const char **pass,
+               size_t *len, char **why, const char *other)
+{
+  const struct keyring_def *kr = b->pl->keyrings + k;
+  struct keyring_keys *kk = b->h->keyrings + k;
+  gpg_error_t err;
+
+  if (!kr->passphrase)
+    return kfail (b, kr, gpg_error (GPG_ERR_NO_PASSPHRASE),
+                  "key %s is protected but the keyring has no"
+                  " passphrase attribute", fpr_of_grip (ctx, kk, grip));
+  if (!*pass && (err = get_pass (b, k, pass, len, why)))
+    return kfail (b, kr, err, "passphrase: %s",
+                  *why ? *why : gpg_strerror (err));
+  err = agent_unprotect (actx, grip, *pass, *len);
+  if (!err)
+    return add_unlocked (b, k, grip);
+  if (gpg_err_code (err) == GPG_ERR_BAD_PASSPHRASE)
+    return kfail (b, kr, gpg_error (GPG_ERR_BAD_PASSPHRASE),
+                  "key %s: wrong passphrase (from %s)",
+                  fpr_of_grip (ctx, kk, grip), kr->passphrase);
+  return kfail (b, kr, err, "key %s: %s: %s", fpr_of_grip (ctx, kk, grip),
+                other, gpg_strerror (err));
+}
+
 /* Check the passphrase of keyring K on its protected secret keys in
  * HOME and store them unprotected there.  */
 static gpg_error_t
@@ -572,34 +603,10 @@ unprotect_keys (struct build *b, unsigned int k, struct runtime_home *home,
                        gpg_strerror (err));
           break;
         }
-      if (!protected)
-        continue;
-      if (!kr->passphrase)
-        {
-          err = kfail (b, kr, gpg_error (GPG_ERR_NO_PASSPHRASE),
-                       "key %s is protected but the keyring has no"
-                       " passphrase attribute",
-                       fpr_of_grip (ctx, kk, kk->grips[i]));
-          break;
-        }
-      if (!pass && (err = get_pass (b, k, &pass, &len, &why)))
-        {
-          err = kfail (b, kr, err, "passphrase: %s",
-                       why ? why : gpg_strerror (err));
-          break;
-        }
-      err = agent_unprotect (b->actx, kk->grips[i], pass, len);
-      if (!err)
-        err = add_unlocked (b, k, kk->grips[i]);
-      else if (gpg_err_code (err) == GPG_ERR_BAD_PASSPHRASE)
-        err = kfail (b, kr, gpg_error (GPG_ERR_BAD_PASSPHRASE),
-                     "key %s: wrong passphrase (from %s)",
-                     fpr_of_grip (ctx, kk, kk->grips[i]), kr->passphrase);
-      else if (err)
-        err = kfail (b, kr, err, "key %s: cannot remove the protection"
-                     " in the runtime home: %s",
-                     fpr_of_grip (ctx, kk, kk->grips[i]),
-                     gpg_strerror (err));
+      if (protected)
+        err = unprotect_one (b, k, b->actx, ctx, kk->grips[i], &pass, &len,
+                             &why, "cannot remove the protection in the"
+                             " runtime home");
     }
   free (why);
   return err;
@@ -676,31 +683,9 @@ check_shared_keys (struct build *b, unsigned int k,
                        fpr_of_grip (ctx, kk, grip), gpg_strerror (err));
           break;
         }
-      if (!protected)
-        continue;
-      if (!kr->passphrase)
-        {
-          err = kfail (b, kr, gpg_error (GPG_ERR_NO_PASSPHRASE),
-                       "key %s is protected but the keyring has no"
-                       " passphrase attribute", fpr_of_grip (ctx, kk, grip));
-          break;
-        }
-      if (!pass && (err = get_pass (b, k, &pass, &len, &why)))
-        {
-          err = kfail (b, kr, err, "passphrase: %s",
-                       why ? why : gpg_strerror (err));
-          break;
-        }
-      err = agent_unprotect (sactx, grip, pass, len);
-      if (!err)
-        err = add_unlocked (b, k, grip);
-      else if (gpg_err_code (err) == GPG_ERR_BAD_PASSPHRASE)
-        err = kfail (b, kr, gpg_error (GPG_ERR_BAD_PASSPHRASE),
-                     "key %s: wrong passphrase (from %s)",
-                     fpr_of_grip (ctx, kk, grip), kr->passphrase);
-      else
-        err = kfail (b, kr, err, "key %s: cannot check its own copy: %s",
-                     fpr_of_grip (ctx, kk, grip), gpg_strerror (err));
+      if (protected)
+        err = unprotect_one (b, k, sactx, ctx, grip, &pass, &len, &why,
+                             "cannot check its own copy");
     }
   gpgme_release (sctx);
   gpgme_release (sactx);
