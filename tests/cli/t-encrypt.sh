@@ -301,19 +301,25 @@ t_password_no_keyring_signal ()
   assert_no_file "$D/out.gpg"
 }
 
-t_two_step_signed_input ()
+# two_step_setup IN: $D/signed.gpg is IN signed by alice (what an
+# upstream sign step outputs) and $D/p.xml encrypts to carol.
+two_step_setup ()
 {
-  # The upstream sign step's output (here gpg --sign by alice).
   gpg --homedir "$P/carol" --batch --quiet --import "$K/alice.sec.asc" \
     2>/dev/null
   gpg --homedir "$P/carol" --batch --no-options -u "$ALICE" --sign \
-    -o "$D/signed.gpg" "$INVOICE" 2>/dev/null \
+    -o "$D/signed.gpg" "$1" 2>/dev/null \
     || fail "cannot make the signed input"
   gpg --homedir "$P/carol" --batch --yes --delete-secret-keys "$ALICE" \
     2>/dev/null
   pipeline "$D/p.xml" "$partner" \
     '<step type="encrypt"><keyring>partner</keyring>' \
     "  <recipient>$CAROL</recipient></step>"
+}
+
+t_two_step_signed_input ()
+{
+  two_step_setup "$INVOICE"
   cli run "$D/p.xml" -o "$D/out.gpg" --headers-out "$D/h.json" \
     <"$D/signed.gpg"
   assert_exit 0
@@ -331,16 +337,7 @@ t_two_step_signed_input ()
 t_two_step_signed_input_pipe ()
 {
   random_file "$D/in" "$1"
-  gpg --homedir "$P/carol" --batch --quiet --import "$K/alice.sec.asc" \
-    2>/dev/null
-  gpg --homedir "$P/carol" --batch --no-options -u "$ALICE" --sign \
-    -o "$D/signed.gpg" "$D/in" 2>/dev/null \
-    || fail "cannot make the signed input"
-  gpg --homedir "$P/carol" --batch --yes --delete-secret-keys "$ALICE" \
-    2>/dev/null
-  pipeline "$D/p.xml" "$partner" \
-    '<step type="encrypt"><keyring>partner</keyring>' \
-    "  <recipient>$CAROL</recipient></step>"
+  two_step_setup "$D/in"
   mkfifo "$D/fifo" || fail "no fifo"
   { head -c 5 "$D/signed.gpg"; sleep 0.1
     head -c 40 "$D/signed.gpg" | tail -c +6; sleep 0.1
