@@ -362,6 +362,8 @@ svc_set_header (pgpstep_message_t msg, const char *name, const char *value)
 static gpg_error_t
 svc_gnupg_home (pgpstep_message_t msg, const char **r_homedir)
 {
+  if (msg->fh->on_gnupg_home)
+    msg->fh->on_gnupg_home (msg->fh->hook_opaque);
   return svc_config_gnupg_home (msg->fh->cfg, r_homedir);
 }
 

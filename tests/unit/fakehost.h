@@ -77,6 +77,10 @@ struct fakehost
   int verbose;              /* Print logs and errors to stderr.  */
   int no_collect;           /* Leave OUT NULL (big outputs); OUTLEN
                                still tells the size.  */
+  void (*on_gnupg_home) (void *opaque);  /* Called when PROCESS asks
+                               for its home (in the middle of a run:
+                               e.g. to change the input file).  */
+  void *hook_opaque;
 
   /* --- Captured (reset by each create / process) ---------------- */
   gpg_error_t config_err;   /* config_error: code, key, text.  */

@@ -776,6 +776,49 @@ test_configuration_errors (void **state)
 
 /* A payload file that changed while gpg read it (size or mtime, or
  * shorter than the literal length) is named as such, with the fix.  */
+/* Appends a line to the file PATH (the payload under verification).  */
+static void
+append_line (void *path)
+{
+  FILE *fp = fopen (path, "a");
+
+  assert_non_null (fp);
+  fputs ("<!-- added while verified -->\n", fp);
+  fclose (fp);
+}
+
+/* The fast path for a regular file: gpg verifies the bytes it was
+ * told of, but a file that grew meanwhile is no longer what was
+ * verified: refused, nothing released.  */
+static void
+test_detached_payload_file_growing_during_run_fails (void **state)
+{
+  struct fakehost fh = { 0 };
+  char path[sizeof w + 32];
+
+  (void) state;
+  snprintf (path, sizeof path, "%s", wf ("growing.xml"));
+  assert_int_equal (sh ("cp %s %s", MSG ("invoice.xml"), path), 0);
+  fh.on_gnupg_home = append_line;
+  fh.hook_opaque = path;
+  assert_int_equal (gpg_err_code (run_detached (&fh, home_all, detached,
+                                                path,
+                                                MSG ("gpg-alice-detached.asc"))),
+                    GPG_ERR_EIO);
+  assert_contains (fh.err_text, "the payload file changed while it was"
+                   " verified");
+  assert_int_equal (fh.outlen, 0);
+  fakehost_release (&fh);
+
+  /* The same file left alone verifies.  */
+  assert_int_equal (sh ("cp %s %s", MSG ("invoice.xml"), path), 0);
+  memset (&fh, 0, sizeof fh);
+  assert_released (&fh, run_detached (&fh, home_all, detached, path,
+                                      MSG ("gpg-alice-detached.asc")),
+                   MSG ("invoice.xml"));
+  fakehost_release (&fh);
+}
+
 static void
 test_changed_payload_file_has_its_own_error (void **state)
 {
@@ -835,6 +878,7 @@ main (void)
     cmocka_unit_test (test_bad_signature_parameters),
     cmocka_unit_test (test_configuration_errors),
     cmocka_unit_test (test_changed_payload_file_has_its_own_error),
+    cmocka_unit_test (test_detached_payload_file_growing_during_run_fails),
   };
 
   return cmocka_run_group_tests (tests, setup, teardown);
