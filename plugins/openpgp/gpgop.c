@@ -228,7 +228,8 @@ sink_write (struct side *s, const char *buf, size_t len)
  * of input.  GPG_ERR_NOT_SUPPORTED when the step's descriptor cannot
  * be spliced (then nothing was moved).  */
 static gpg_error_t
-splice_some (struct side *s, int from, int to, size_t *r_n)
+splice_some (struct side *s, int from, off_t *from_off, int to, size_t max,
+             size_t *r_n)
 {
   gpg_error_t err;
   ssize_t n;
@@ -240,7 +241,7 @@ splice_some (struct side *s, int from, int to, size_t *r_n)
         err = wait_fd (s, to, POLLOUT, 1);
       if (err)
         return err;
-      n = splice (from, NULL, to, NULL, CHUNK,
+      n = splice (from, from_off, to, NULL, max,
                   SPLICE_F_MOVE | SPLICE_F_NONBLOCK);
       if (n >= 0)
         {
@@ -266,6 +267,10 @@ run_input (struct side *s, char *in, char *out)
   size_t n, outlen;
   int prefix = s->io->prefix_len > 0;
   int use_splice;
+  off_t off = s->io->range_off;
+  unsigned long long left = s->io->range_len;
+  size_t max;
+  ssize_t got;
 
   if (s->io->filter == GPGOP_FILTER_DEARMOR)
     {
@@ -282,10 +287,15 @@ run_input (struct side *s, char *in, char *out)
           n = s->io->prefix_len;
           prefix = 0;
         }
+      else if (s->io->use_range && !left)
+        break;
       else if (use_splice)
         {
           /* Pass-through after a prefix: let the kernel move it.  */
-          err = splice_some (s, s->io->fd, s->pipe_fd, &n);
+          max = s->io->use_range && left < CHUNK ? (size_t) left : CHUNK;
+          let_drain (s);
+          err = splice_some (s, s->io->fd, s->io->use_range ? &off : NULL,
+                             s->pipe_fd, max, &n);
           if (gpg_err_code (err) == GPG_ERR_NOT_SUPPORTED)
             {
               use_splice = 0;
@@ -294,10 +304,34 @@ run_input (struct side *s, char *in, char *out)
             }
           if (err)
             goto leave;
+          if (!n && s->io->use_range)
+            {
+              err = gpg_error (GPG_ERR_TRUNCATED);
+              goto leave;
+            }
           if (!n)
             break;
           s->count += n;
+          left -= n;
           continue;
+        }
+      else if (s->io->use_range)
+        {
+          /* Where splice is refused: a range is read with pread.  */
+          max = left < CHUNK ? (size_t) left : CHUNK;
+          while ((got = pread (s->io->fd, in, max, off)) < 0
+                 && errno == EINTR)
+            ;
+          if (got <= 0)
+            {
+              err = got ? gpg_error_from_syserror ()
+                : gpg_error (GPG_ERR_TRUNCATED);
+              goto leave;
+            }
+          n = (size_t) got;
+          off += got;
+          left -= n;
+          data = in;
         }
       else
         {
@@ -312,20 +346,20 @@ run_input (struct side *s, char *in, char *out)
         {
           /* Large prefixes are fed in CHUNK pieces: OUT is sized for
            * that.  */
-          size_t off;
+          size_t at;
 
-          for (off = 0; off < n;)
+          for (at = 0; at < n;)
             {
-              size_t piece = n - off > CHUNK ? CHUNK : n - off;
+              size_t piece = n - at > CHUNK ? CHUNK : n - at;
 
-              err = armor_decode (dec, data + off, piece, out, &outlen);
+              err = armor_decode (dec, data + at, piece, out, &outlen);
               if (err)
                 goto leave;
               err = write_fd (s, s->pipe_fd, out, outlen, 1);
               if (err)
                 goto leave;
               s->count += outlen;
-              off += piece;
+              at += piece;
             }
         }
       else
@@ -338,6 +372,12 @@ run_input (struct side *s, char *in, char *out)
     }
   if (dec)
     err = armor_decode_finish (dec);
+  if (!err && s->io->suffix_len)
+    {
+      err = write_fd (s, s->pipe_fd, s->io->suffix, s->io->suffix_len, 1);
+      if (!err)
+        s->count += s->io->suffix_len;
+    }
 
  leave:
   armor_decoder_release (dec);
@@ -379,7 +419,8 @@ run_output (struct side *s, char *in, char *out)
   else if (!s->io->write)
     {
       /* A regular file: the kernel moves the pages.  */
-      while (!(err = splice_some (s, s->pipe_fd, s->io->fd, &n)) && n)
+      while (!(err = splice_some (s, s->pipe_fd, NULL, s->io->fd, CHUNK,
+                                  &n)) && n)
         {
           s->count += n;
           let_fill (s, n);
@@ -489,7 +530,7 @@ needs_thread (const struct gpgop_spec *spec, int is_input)
 
   if (io->filter != GPGOP_FILTER_NONE)
     return 1;
-  if (is_input && io->prefix_len)
+  if (is_input && (io->prefix_len || io->suffix_len || io->use_range))
     return 1;
   if (!is_input && io->fd >= 0 && !io->write && !fstat (io->fd, &st)
       && S_ISREG (st.st_mode))
@@ -610,7 +651,11 @@ gpgop_run (const struct gpgop_spec *spec, struct gpgop_result *r_res)
 
   if (spec->input.filter == GPGOP_FILTER_ARMOR
       || spec->output.filter == GPGOP_FILTER_DEARMOR
-      || spec->output.prefix_len)
+      || spec->output.prefix_len || spec->output.suffix_len
+      || spec->output.use_range
+      || ((spec->input.suffix_len || spec->input.use_range)
+          && spec->input.filter != GPGOP_FILTER_NONE)
+      || (spec->input.use_range && spec->input.fd < 0))
     {
       err = gpg_error (GPG_ERR_INV_ARG);
       goto leave;

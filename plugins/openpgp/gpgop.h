@@ -23,8 +23,9 @@
  * step's callbacks when given (they are cancel-aware), else through
  * its descriptor.  gpg always reads and writes binary.
  *
- * A source descriptor without a filter after a prefix is moved into
- * gpg's pipe with splice(2) (no copy through user space).
+ * A source descriptor without a filter after a prefix (or as a range
+ * of a file, before a suffix) is moved into gpg's pipe with splice(2)
+ * (no copy through user space).
  *
  * Cancellation: CANCEL_FD (the host's cancel_fd) kills gpg's process
  * group and stops the filter threads.  A filter that fails stops gpg
@@ -80,6 +81,19 @@ struct gpgop_io
    * call.  Through the filter like the rest.  */
   const void *prefix;
   size_t prefix_len;
+
+  /* Input only: bytes after the source (e.g. signature packets behind
+   * a literal packet).  Borrowed for the call.  Not with a filter.  */
+  const void *suffix;
+  size_t suffix_len;
+
+  /* Input only, USE_RANGE: the source is exactly RANGE_LEN bytes of
+   * the regular file FD from RANGE_OFF (read with splice or pread: the
+   * file offset does not move).  A file that ends before is an input
+   * error, GPG_ERR_TRUNCATED.  Not with a filter or READ.  */
+  int use_range;
+  off_t range_off;
+  unsigned long long range_len;
 };
 
 struct gpgop_spec

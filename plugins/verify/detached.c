@@ -144,12 +144,11 @@ signature_fd (const unsigned char *sig, size_t len, int *r_fd)
   return 0;
 }
 
-/* Run gpg over the data fed by FEED; SIGFD >= 0: the signature on fd 5
- * (detached way), else FEED wraps it.  FEED NULL: gpg reads INPUT_FD
- * as it is (the fast path's pipe).  */
+/* Run gpg over INPUT; SIGFD >= 0: the signature on fd 5 (detached
+ * way), else INPUT wraps it.  */
 static gpg_error_t
-run_gpg (const struct verify *v, pgpstep_message_t msg, struct feed *feed,
-         int input_fd, int sigfd, struct gpgop_result *r_res)
+run_gpg (const struct verify *v, pgpstep_message_t msg,
+         const struct gpgop_io *input, int sigfd, struct gpgop_result *r_res)
 {
   const struct pgpstep_host *host = v->host;
   struct gpgop_spec spec;
@@ -162,12 +161,7 @@ run_gpg (const struct verify *v, pgpstep_message_t msg, struct feed *feed,
   if (host->gnupg_home (msg, &spec.homedir) || !spec.homedir)
     spec.homedir = v->homedir;
   spec.args = sigfd >= 0 ? detached : wrapped;
-  spec.input.fd = feed ? -1 : input_fd;
-  if (feed)
-    {
-      spec.input.read = feed_read;
-      spec.input.handle = feed;
-    }
+  spec.input = *input;
   spec.output.fd = -1;          /* gpg --verify writes no data.  */
   if (sigfd >= 0)
     {
@@ -179,79 +173,6 @@ run_gpg (const struct verify *v, pgpstep_message_t msg, struct feed *feed,
 }
 
 
-/* gpg's input on the fast path, written by its own thread into the
- * pipe PIPE_FD: the one-pass message HEAD (OPS packets and the header
- * of one literal packet of known length), the file's range moved with
- * splice(2) (no copy through user space), then the signatures.  */
-struct direct_pump
-{
-  const unsigned char *head;
-  size_t headlen;
-  const unsigned char *trailer;
-  size_t trailerlen;
-  int in_fd;
-  off_t in_off;
-  uint64_t len;
-  int pipe_fd;
-  gpg_error_t err;
-  int done;
-};
-
-static gpg_error_t
-write_all (int fd, const unsigned char *buf, size_t len)
-{
-  ssize_t n;
-
-  for (; len; buf += n, len -= (size_t) n)
-    if ((n = write (fd, buf, len)) < 0)
-      {
-        if (errno == EINTR)
-          n = 0;
-        else
-          return gpg_error_from_syserror ();
-      }
-  return 0;
-}
-
-static void *
-direct_pump_thread (void *arg)
-{
-  struct direct_pump *p = arg;
-  off_t off = p->in_off;
-  uint64_t left = p->len;
-  sigset_t set;
-  ssize_t n;
-
-  /* gpg may exit early: EPIPE, not a signal (as gpgop's threads).  */
-  sigemptyset (&set);
-  sigaddset (&set, SIGPIPE);
-  pthread_sigmask (SIG_BLOCK, &set, NULL);
-
-  p->err = write_all (p->pipe_fd, p->head, p->headlen);
-  while (!p->err && left)
-    {
-      n = splice (p->in_fd, &off, p->pipe_fd, NULL,
-                  left > (1u << 20) ? (1u << 20) : (size_t) left,
-                  SPLICE_F_MOVE);
-      if (n < 0 && errno == EINTR)
-        continue;
-      if (n < 0)
-        p->err = gpg_error_from_syserror ();
-      else if (!n)
-        p->err = gpg_error (GPG_ERR_TRUNCATED);
-      else
-        left -= (uint64_t) n;
-    }
-  if (!p->err)
-    p->err = write_all (p->pipe_fd, p->trailer, p->trailerlen);
-  p->done = !p->err;
-  close (p->pipe_fd);
-  return NULL;
-}
-
-/* Whether SOURCE can take the fast path: a regular file whose rest
- * fits one literal packet.  *R_ST and *R_OFF: its state and current
- * offset.  */
 static int
 direct_possible (const struct pgpstep_source *source,
                  const struct pgpstep_sink *spool, struct stat *r_st,
@@ -277,10 +198,11 @@ same_file_state (const struct stat *a, const struct stat *b)
 }
 
 /* The fast path: gpg gets the one-pass message around SOURCE's file
- * from offset OFF (state ST) while another thread copies that range
- * to SPOOL.  OPS: the OPS packets; SIG: the signature packets.  Fills
- * RUN (and *R_RES) as the feed path does; on success SOURCE's
- * position is its end.  */
+ * from offset OFF (state ST) — the OPS packets and a literal packet
+ * header as gpgop's prefix, the file's range (spliced, no copy through
+ * user space), the signature packets SIG as its suffix — while another
+ * thread copies that range to SPOOL.  Fills RUN (and *R_RES) as the
+ * feed path does; on success SOURCE's position is its end.  */
 static gpg_error_t
 direct_run (const struct verify *v, pgpstep_message_t msg,
             struct pgpstep_source *source, struct pgpstep_sink *spool,
@@ -291,69 +213,52 @@ direct_run (const struct verify *v, pgpstep_message_t msg,
 {
   gpg_error_t err = 0;
   struct fdcopy_job copy;
-  struct direct_pump pump;
+  struct gpgop_io input;
   unsigned char head[SIGWRAP_MAX_SIGS * SIGWRAP_OPS_LEN
                      + SIGWRAP_HDR_MAX + SIGWRAP_LITERAL_HDR];
   struct stat after;
-  pthread_t pump_thread;
-  int have_pump = 0;
   int stop[2] = { -1, -1 };
-  int gpg_in[2] = { -1, -1 };
+  gpg_error_t in_err;
   size_t h;
-  int rc;
 
   memset (&copy, 0, sizeof copy);
-  memset (&pump, 0, sizeof pump);
-  pump.len = copy.len = (uint64_t) (st->st_size - off);
+  memset (&input, 0, sizeof input);
+  input.range_len = copy.len = (uint64_t) (st->st_size - off);
   if (opslen > SIGWRAP_MAX_SIGS * SIGWRAP_OPS_LEN)
     return gpg_error (GPG_ERR_INTERNAL);
   memcpy (head, ops, opslen);
   h = opslen + sigwrap_chunk_header (head + opslen, 1, 1,
-                                     pump.len + SIGWRAP_LITERAL_HDR);
+                                     input.range_len + SIGWRAP_LITERAL_HDR);
   sigwrap_literal_header (head + h);
-  pump.head = head;
-  pump.headlen = h + SIGWRAP_LITERAL_HDR;
-  pump.trailer = sig;
-  pump.trailerlen = siglen;
-  pump.in_fd = copy.in_fd = source->fd;
-  pump.in_off = copy.in_off = off;
+  input.fd = copy.in_fd = source->fd;
+  input.prefix = head;
+  input.prefix_len = h + SIGWRAP_LITERAL_HDR;
+  input.use_range = 1;
+  input.range_off = copy.in_off = off;
+  input.suffix = sig;
+  input.suffix_len = siglen;
   copy.out_fd = spool->fd;
 
-  if (pipe2 (stop, O_CLOEXEC) || pipe2 (gpg_in, O_CLOEXEC))
+  if (pipe2 (stop, O_CLOEXEC))
     {
       err = gpg_error_from_syserror ();
       goto leave;
     }
-  (void) fcntl (gpg_in[1], F_SETPIPE_SZ, 1024 * 1024);
   copy.cancel_fd = stop[0];
-  pump.pipe_fd = gpg_in[1];
   if ((err = fdcopy_start (&copy)))
     goto leave;
-  if ((rc = pthread_create (&pump_thread, NULL, direct_pump_thread, &pump)))
-    {
-      err = gpg_error_from_errno (rc);
-      goto leave;
-    }
-  have_pump = 1;
-  gpg_in[1] = -1;               /* The pump closes it.  */
 
-  run->rc = run_gpg (v, msg, NULL, gpg_in[0], -1, r_res);
+  run->rc = run_gpg (v, msg, &input, -1, r_res);
 
  leave:
-  /* gpg is gone: a pump still writing gets EPIPE; a run that failed
-   * needs no spool copy (gpg's exit status does not tell: exit 2 for
-   * an unknown key still gives a verdict over the data).  */
-  if (gpg_in[0] >= 0)
-    close (gpg_in[0]);
-  if (gpg_in[1] >= 0)
-    close (gpg_in[1]);
+  /* A run that failed needs no spool copy (gpg's exit status does not
+   * tell: exit 2 for an unknown key still gives a verdict over the
+   * data).  */
   if (err || run->rc)
     {
       close (stop[1]);
       stop[1] = -1;
     }
-  if (have_pump)
-    pthread_join (pump_thread, NULL);
   fdcopy_join (&copy);
   if (stop[0] >= 0)
     close (stop[0]);
@@ -362,21 +267,22 @@ direct_run (const struct verify *v, pgpstep_message_t msg,
   if (err)
     return err;
 
-  /* The spool must hold what gpg read: the file did not change.  */
+  /* The spool must hold what gpg read: the file did not change.  gpgop
+   * reports a file that ended early as a TRUNCATED input; EPIPE is gpg
+   * stopping early, which gpg explains.  */
+  in_err = r_res->input_err;
   if (fstat (source->fd, &after))
     run->source_err = gpg_error_from_syserror ();
   else if (!same_file_state (st, &after)
            || gpg_err_code (copy.err) == GPG_ERR_TRUNCATED
-           || gpg_err_code (pump.err) == GPG_ERR_TRUNCATED)
+           || gpg_err_code (in_err) == GPG_ERR_TRUNCATED)
     {
       run->source_changed = 1;
       run->source_err = gpg_error (GPG_ERR_EIO);
     }
   else if (copy.err && gpg_err_code (copy.err) != GPG_ERR_CANCELED)
     run->spool_err = copy.err;
-  else if (pump.err && gpg_err_code (pump.err) != GPG_ERR_EPIPE)
-    run->source_err = pump.err; /* EPIPE: gpg stopped early, its say.  */
-  run->input_complete = (!run->rc && pump.done && !copy.err
+  run->input_complete = (!run->rc && r_res->input_eof && !copy.err
                          && copy.copied == copy.len && !run->source_err);
   /* The input was consumed (the host may check its position).  */
   if (run->input_complete
@@ -466,7 +372,13 @@ detached_process (const struct verify *v, const struct policy *pol,
     }
   else
     {
-      run.rc = run_gpg (v, msg, &feed, -1, sigfd, &res);
+      struct gpgop_io input;
+
+      memset (&input, 0, sizeof input);
+      input.fd = -1;
+      input.read = feed_read;
+      input.handle = &feed;
+      run.rc = run_gpg (v, msg, &input, sigfd, &res);
       run.source_err = feed.source_err;
       run.spool_err = feed.spool_err;
       run.input_complete = !run.rc && res.input_eof && feed.done;

@@ -787,6 +787,14 @@ append_line (void *path)
   fclose (fp);
 }
 
+/* Cuts the file PATH to 100 bytes (shorter than the literal packet
+ * announced to gpg).  */
+static void
+cut_file (void *path)
+{
+  assert_int_equal (truncate (path, 100), 0);
+}
+
 /* The fast path for a regular file: gpg verifies the bytes it was
  * told of, but a file that grew meanwhile is no longer what was
  * verified: refused, nothing released.  */
@@ -800,6 +808,20 @@ test_detached_payload_file_growing_during_run_fails (void **state)
   snprintf (path, sizeof path, "%s", wf ("growing.xml"));
   assert_int_equal (sh ("cp %s %s", MSG ("invoice.xml"), path), 0);
   fh.on_gnupg_home = append_line;
+  fh.hook_opaque = path;
+  assert_int_equal (gpg_err_code (run_detached (&fh, home_all, detached,
+                                                path,
+                                                MSG ("gpg-alice-detached.asc"))),
+                    GPG_ERR_EIO);
+  assert_contains (fh.err_text, "the payload file changed while it was"
+                   " verified");
+  assert_int_equal (fh.outlen, 0);
+  fakehost_release (&fh);
+
+  /* One that shrinks: the range ends early (truncated input).  */
+  assert_int_equal (sh ("cp %s %s", MSG ("invoice.xml"), path), 0);
+  memset (&fh, 0, sizeof fh);
+  fh.on_gnupg_home = cut_file;
   fh.hook_opaque = path;
   assert_int_equal (gpg_err_code (run_detached (&fh, home_all, detached,
                                                 path,
