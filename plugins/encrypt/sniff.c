@@ -176,15 +176,25 @@ tee_head (int fd, int cancel_fd, char *buf, size_t *r_len, int *r_eof)
   int scratch[2] = { -1, -1 };
   struct pollfd pfd[2];
   ssize_t n;
-  int avail, last = -1, hup, idle = 0, size;
+  int avail, last = -1, hup, idle = 0, size, retries = 0;
 
   *r_len = 0;
   *r_eof = 0;
   if (pipe2 (scratch, O_CLOEXEC))
     return err;
-  /* As many slots as the source has: tee copies whole slots, so a
-   * smaller scratch pipe may see fewer bytes than there are.  */
+  /* The pipe counts slots, not bytes: a writer's small writes can
+   * fill its 16 slots with fewer bytes than the peek wants, and then
+   * the writer waits for us.  Room for 4x the peek (a larger pipe
+   * between steps costs nothing); as many slots in the scratch pipe,
+   * as tee copies whole slots.  */
   size = fcntl (fd, F_GETPIPE_SZ);
+  if (size >= 0 && size < 4 * PACKET_PEEK_MAX)
+    {
+      int bigger = fcntl (fd, F_SETPIPE_SZ, 4 * PACKET_PEEK_MAX);
+
+      if (bigger > size)
+        size = bigger;
+    }
   if (size > PACKET_PEEK_MAX)
     fcntl (scratch[1], F_SETPIPE_SZ, size);
   for (;;)
@@ -205,8 +215,16 @@ tee_head (int fd, int cancel_fd, char *buf, size_t *r_len, int *r_eof)
           err = 0;
           goto leave;
         }
+      /* Fewer than the pipe holds: the writer added bytes after tee
+       * looked (tee finds an empty pipe, then FIONREAD counts new
+       * bytes), so look again at once; where that persists (the
+       * scratch pipe cannot take all slots) give up.  */
       if (n < avail)
-        goto leave;             /* Scratch slots full: cannot see more.  */
+        {
+          if (++retries > TEE_STALL_MS)
+            goto leave;
+          continue;
+        }
       if (hup)
         {
           *r_len = (size_t) n;
