@@ -384,8 +384,6 @@ run_input (struct side *s, char *in, char *out)
   return err;
 }
 
-/* Output: gpg's stdout through the armor filter if asked, into the
- * step's sink.  */
 /* After an output thread took N bytes from gpg's pipe.  gpg writes 8
  * KiB at a time; a thread that wakes for each spends more on wakeups
  * than on moving bytes (512 MiB signed: ~24k context switches, ~12%
@@ -403,6 +401,8 @@ let_fill (const struct side *s, size_t n)
     nanosleep (&ts, NULL);
 }
 
+/* Output: gpg's stdout through the armor filter if asked, into the
+ * step's sink.  */
 static gpg_error_t
 run_output (struct side *s, char *in, char *out)
 {
